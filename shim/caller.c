@@ -1,0 +1,152 @@
+/* caller.c - caller attribution of caller.h. */
+#include "caller.h"
+
+#include <elf.h>
+#include <link.h>
+
+#include "regions.h"
+#include "sys.h"
+
+/* ld.so relocates d_ptr entries in place on most targets, musl does not: a value
+ * below the load bias must still be relative. */
+static uintptr_t dyn_ptr(uintptr_t v, uintptr_t bias) { return v < bias ? v + bias : v; }
+
+/* Number of dynamic symbols from a GNU hash table: one past the highest chain end. */
+static size_t gnu_hash_count(uintptr_t h)
+{
+	uint32_t hdr[4];
+	if (nc_mem_read(h, hdr, sizeof(hdr)))
+		return 0;
+	uint32_t nbuckets = hdr[0], symoffset = hdr[1], bloom = hdr[2];
+	uintptr_t buckets = h + 16 + (uintptr_t)bloom * sizeof(ElfW(Addr));
+	uint32_t last = 0, b[64];
+	for (uint32_t i = 0; i < nbuckets; i += 64) {
+		uint32_t k = nbuckets - i < 64 ? nbuckets - i : 64;
+		if (nc_mem_read(buckets + i * 4, b, k * 4))
+			return 0;
+		for (uint32_t j = 0; j < k; j++)
+			if (b[j] > last)
+				last = b[j];
+	}
+	if (last < symoffset)
+		return symoffset;
+	uintptr_t chains = buckets + (uintptr_t)nbuckets * 4;
+	for (uint32_t c;; last++) {
+		if (nc_mem_read(chains + (uintptr_t)(last - symoffset) * 4, &c, 4))
+			return 0;
+		if (c & 1)
+			return last + 1;
+	}
+}
+
+static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
+{
+	uintptr_t symtab = 0, strtab = 0, strsz = 0, hash = 0, gnuhash = 0;
+	ElfW(Dyn) d[16];
+	for (int i = 0; i < 64 * 16; i += 16) { /* bounded: a real .dynamic is short */
+		if (nc_mem_read(dyn + i * sizeof(ElfW(Dyn)), d, sizeof(d)))
+			return;
+		int done = 0;
+		for (int j = 0; j < 16 && !done; j++) {
+			switch (d[j].d_tag) {
+			case DT_NULL: done = 1; break;
+			case DT_SYMTAB: symtab = dyn_ptr(d[j].d_un.d_ptr, bias); break;
+			case DT_STRTAB: strtab = dyn_ptr(d[j].d_un.d_ptr, bias); break;
+			case DT_STRSZ: strsz = d[j].d_un.d_val; break;
+			case DT_HASH: hash = dyn_ptr(d[j].d_un.d_ptr, bias); break;
+			case DT_GNU_HASH: gnuhash = dyn_ptr(d[j].d_un.d_ptr, bias); break;
+			}
+		}
+		if (done)
+			break;
+	}
+	if (!symtab || !strtab)
+		return;
+	size_t count = 0;
+	uint32_t nchain[2];
+	if (hash && !nc_mem_read(hash, nchain, sizeof(nchain)))
+		count = nchain[1];
+	else if (gnuhash)
+		count = gnu_hash_count(gnuhash);
+	uintptr_t want = out->pc - 1 - bias; /* pc is past the call instruction */
+	uintptr_t best = 0;
+	uint32_t best_name = 0;
+	int have = 0;
+	ElfW(Sym) sym[64];
+	for (size_t i = 0; i < count; i += 64) {
+		size_t k = count - i < 64 ? count - i : 64;
+		if (nc_mem_read(symtab + i * sizeof(ElfW(Sym)), sym, k * sizeof(ElfW(Sym))))
+			return;
+		for (size_t j = 0; j < k; j++) {
+			unsigned type = ELF64_ST_TYPE(sym[j].st_info);
+			if (sym[j].st_shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_GNU_IFUNC))
+				continue;
+			uintptr_t v = sym[j].st_value;
+			if (v <= want && want < v + (sym[j].st_size ? sym[j].st_size : 1) &&
+			    (!have || v > best)) {
+				best = v;
+				best_name = sym[j].st_name;
+				have = 1;
+			}
+		}
+	}
+	if (!have || (strsz && best_name >= strsz))
+		return;
+	size_t n = sizeof(out->symbol) - 1;
+	if (strsz && strsz - best_name < n)
+		n = strsz - best_name;
+	/* Read the name in one go if possible, else byte by byte up to a fault. */
+	if (nc_mem_read(strtab + best_name, out->symbol, n)) {
+		for (n = 0; n < sizeof(out->symbol) - 1; n++)
+			if (nc_mem_read(strtab + best_name + n, out->symbol + n, 1))
+				break;
+	}
+	out->symbol[n] = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!out->symbol[i])
+			break;
+	out->sym_offset = out->pc - bias - best;
+}
+
+void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
+{
+	out->pc = pc;
+	out->found = 0;
+	out->offset = 0;
+	out->offset_is_file = 1;
+	out->symbol[0] = 0;
+	out->sym_offset = 0;
+	if (nc_vmas_find(s, pc, 0, &out->module) != 1)
+		return;
+	out->found = 1;
+	out->offset = pc - out->module.start + (uintptr_t)out->module.offset;
+	if (!out->module.inode || out->module.offset > out->module.start)
+		return;
+	/* The ELF header sits where the file's offset 0 is mapped: for the text
+	 * segment of anything ld.so loaded, that is start - offset. */
+	uintptr_t base = out->module.start - (uintptr_t)out->module.offset;
+	ElfW(Ehdr) eh;
+	if (nc_mem_read(base, &eh, sizeof(eh)) || eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
+	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F' || eh.e_phentsize != sizeof(ElfW(Phdr)))
+		return;
+	uintptr_t first_load = 0, dyn = 0;
+	int have_load = 0;
+	for (unsigned i = 0; i < eh.e_phnum && i < 64; i++) {
+		ElfW(Phdr) ph;
+		if (nc_mem_read(base + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
+			return;
+		if (ph.p_type == PT_LOAD && !have_load) {
+			first_load = (ph.p_vaddr - ph.p_offset) & ~(uintptr_t)(nc_page_size - 1);
+			have_load = 1;
+		}
+		if (ph.p_type == PT_DYNAMIC)
+			dyn = ph.p_vaddr;
+	}
+	if (!have_load)
+		return;
+	uintptr_t bias = base - first_load;
+	out->offset = pc - bias;
+	out->offset_is_file = 0;
+	if (dyn)
+		find_symbol(bias, dyn + bias, out);
+}

@@ -1,0 +1,25 @@
+/* caller.h - naming the code that made a call: module, offset, symbol.
+ * No dladdr (it takes the loader's lock, which the caller may hold): the module
+ * comes from the mapping that holds the return address, the symbol from the
+ * module's own dynamic symbol table, read with nc_mem_read. */
+#ifndef NC_CALLER_H
+#define NC_CALLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmas.h"
+
+struct nc_caller {
+	uintptr_t pc;
+	int found;          /* pc lies in a mapping */
+	uintptr_t offset;   /* pc - load bias: what addr2line wants */
+	int offset_is_file; /* no ELF header found: offset is a file offset instead */
+	char symbol[128];   /* "" if unknown */
+	uintptr_t sym_offset;
+	struct nc_vma module; /* the mapping holding pc; its name is the module */
+};
+
+void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out);
+
+#endif

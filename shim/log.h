@@ -1,0 +1,15 @@
+/* log.h - where log lines go: stderr, or the log_path file, opened on the first
+ * line (append-only, close-on-exec). Each line is handed to the kernel in one
+ * write(2), so lines from threads and processes sharing the file never mix. */
+#ifndef NC_LOG_H
+#define NC_LOG_H
+
+#include <stddef.h>
+
+/* Write one complete line (the caller ends it with '\n'). */
+void nc_log_line(const char *line, size_t len);
+
+/* After fork: a log_path with %p names a new file for the child. */
+void nc_log_after_fork_child(void);
+
+#endif

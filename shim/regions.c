@@ -1,0 +1,181 @@
+/* regions.c - the region table of regions.h: storage, refresh, lookup. */
+#include "regions.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "sys.h"
+
+struct nc_table nc_the_table;
+nc_lock_t nc_table_lock;
+
+/* Read buffer for /proc/self/maps; only used under nc_table_lock. The kernel
+ * hands out whole lines per read, so one page would do; more means fewer reads. */
+static char maps_buf[16384];
+
+static const char *const kind_names[] = {"anon", "file", "image", "stack", "heap", "vdso", "shm"};
+
+const char *nc_region_kind_name(unsigned kind)
+{
+	return kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "?";
+}
+
+static int starts(const char *s, size_t n, const char *prefix)
+{
+	size_t i = 0;
+	for (; prefix[i]; i++)
+		if (i >= n || s[i] != prefix[i])
+			return 0;
+	return 1;
+}
+
+unsigned nc_kind_from_name(const char *name, size_t len, unsigned perms, uint64_t inode)
+{
+	if (len && name[0] == '[') {
+		if (starts(name, len, "[stack"))
+			return NC_RK_STACK;
+		if (starts(name, len, "[heap]"))
+			return NC_RK_HEAP;
+		if (starts(name, len, "[vdso]") || starts(name, len, "[vvar") ||
+		    starts(name, len, "[vsyscall]"))
+			return NC_RK_VDSO;
+		if (starts(name, len, "[anon_shmem:"))
+			return NC_RK_SHM;
+		return (perms & NC_PERM_S) ? NC_RK_SHM : NC_RK_ANON;
+	}
+	if (starts(name, len, "/SYSV") || starts(name, len, "/dev/shm/") ||
+	    starts(name, len, "/memfd:") || starts(name, len, "/dev/zero"))
+		return NC_RK_SHM;
+	if (len == 0 || inode == 0)
+		return (perms & NC_PERM_S) ? NC_RK_SHM : NC_RK_ANON;
+	return NC_RK_FILE;
+}
+
+/* Replace an mmap'd array by one twice as large (raw calls: the shim's memory must
+ * not come from the program's allocator, and its own mmaps must not be checked). */
+static int grow(void **p, size_t *cap, size_t elem, size_t need)
+{
+	size_t ncap = *cap ? *cap : 4096 / elem;
+	while (ncap < need)
+		ncap *= 2;
+	size_t bytes = (ncap * elem + nc_page_size - 1) & ~(nc_page_size - 1);
+	long m = nc_sys_mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (nc_sys_failed(m))
+		return (int)m;
+	char *dst = (char *)m, *src = *p;
+	for (size_t i = 0; i < *cap * elem; i++)
+		dst[i] = src[i];
+	if (*p)
+		nc_sys_munmap(*p, (*cap * elem + nc_page_size - 1) & ~(nc_page_size - 1));
+	*p = dst;
+	*cap = bytes / elem;
+	return 0;
+}
+
+static int add_entry(void *ctx, const struct nc_maps_entry *e)
+{
+	struct nc_table *t = ctx;
+	/* maps is only consistent within one read(2); a line from before a change can
+	 * repeat or overlap what came earlier, so keep the table strictly ascending. */
+	if (t->n && e->start < t->r[t->n - 1].end)
+		return 0;
+	if (t->n == t->cap && grow((void **)&t->r, &t->cap, sizeof(*t->r), t->n + 1) < 0)
+		return 1;
+	if (t->names_len + e->path_len + 1 > t->names_cap &&
+	    grow((void **)&t->names, &t->names_cap, 1, t->names_len + e->path_len + 1) < 0)
+		return 1;
+	struct nc_region *r = &t->r[t->n++];
+	r->start = e->start;
+	r->end = e->end;
+	r->offset = e->offset;
+	r->inode = e->inode;
+	r->dev_major = e->dev_major;
+	r->dev_minor = e->dev_minor;
+	r->perms = e->perms;
+	r->name_off = (uint32_t)t->names_len;
+	r->name_len = (uint32_t)e->path_len;
+	for (size_t i = 0; i < e->path_len; i++)
+		t->names[t->names_len++] = e->path[i];
+	t->names[t->names_len++] = 0;
+	r->kind = nc_kind_from_name(e->path, e->path_len, e->perms, e->inode);
+	r->deleted = e->path_len >= 10 && starts(e->path + e->path_len - 10, 10, " (deleted)");
+	return 0;
+}
+
+/* A file run with an executable segment is a loaded image: its read-only and
+ * data segments are as much "libc" as its text. Segments of one object are
+ * consecutive in the table, so one pass over runs of the same file does it. */
+static void mark_images(struct nc_table *t)
+{
+	size_t i = 0;
+	while (i < t->n) {
+		size_t j = i;
+		int exec = 0;
+		while (j < t->n && t->r[j].kind == NC_RK_FILE && t->r[j].inode == t->r[i].inode &&
+		       t->r[j].dev_major == t->r[i].dev_major && t->r[j].dev_minor == t->r[i].dev_minor) {
+			exec |= (t->r[j].perms & NC_PERM_X) != 0;
+			j++;
+		}
+		if (j == i) {
+			i++;
+			continue;
+		}
+		for (size_t k = i; k < j; k++)
+			if (exec)
+				t->r[k].kind = NC_RK_IMAGE;
+		i = j;
+	}
+}
+
+int nc_table_load(struct nc_table *t, nc_maps_read_fn rd, void *ctx)
+{
+	t->n = 0;
+	t->names_len = 0;
+	t->stats = (struct nc_maps_stats){0, 0, 0};
+	int r = nc_maps_stream(rd, ctx, maps_buf, sizeof(maps_buf), add_entry, t, &t->stats);
+	if (r < 0) {
+		t->n = 0;
+		t->failed = r;
+		return r;
+	}
+	if (r == 1) { /* out of memory for the table: keep what fitted */
+		t->failed = -12;
+	} else {
+		t->failed = 0;
+	}
+	mark_images(t);
+	return t->failed;
+}
+
+static long read_fd(void *ctx, char *buf, size_t n) { return nc_sys_read(*(int *)ctx, buf, n); }
+
+int nc_table_refresh(struct nc_table *t)
+{
+	long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		t->n = 0;
+		t->failed = (int)fd;
+		return (int)fd;
+	}
+	int ifd = (int)fd;
+	int r = nc_table_load(t, read_fd, &ifd);
+	nc_sys_close(ifd);
+	return r;
+}
+
+const struct nc_region *nc_table_find(const struct nc_table *t, uintptr_t addr, int or_next)
+{
+	size_t lo = 0, hi = t->n; /* first region with end > addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->r[mid].end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == t->n)
+		return 0;
+	if (t->r[lo].start <= addr || or_next)
+		return &t->r[lo];
+	return 0;
+}

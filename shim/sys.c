@@ -1,0 +1,61 @@
+/* sys.c - the raw system calls declared in sys.h. */
+#include "sys.h"
+
+#include <errno.h>
+#include <sys/auxv.h>
+
+size_t nc_page_size = 4096;
+
+__attribute__((constructor(101))) static void nc_sys_init(void)
+{
+	unsigned long ps = getauxval(AT_PAGESZ);
+	if (ps >= 4096 && (ps & (ps - 1)) == 0)
+		nc_page_size = ps;
+}
+
+long nc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return nc_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
+}
+
+long nc_sys_munmap(void *addr, size_t len) { return nc_sys(SYS_munmap, addr, len, 0); }
+
+long nc_sys_open(const char *path, int flags, int mode)
+{
+	long r;
+	do
+		r = nc_syscall6(SYS_openat, -100 /* AT_FDCWD */, (long)path, flags, mode, 0, 0);
+	while (r == -EINTR);
+	return r;
+}
+
+long nc_sys_read(int fd, void *buf, size_t n)
+{
+	long r;
+	do
+		r = nc_sys(SYS_read, fd, buf, n);
+	while (r == -EINTR);
+	return r;
+}
+
+long nc_sys_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	size_t done = 0;
+	while (done < n) {
+		long r = nc_sys(SYS_write, fd, p + done, n - done);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return (long)done;
+}
+
+long nc_sys_close(int fd) { return nc_sys(SYS_close, fd, 0, 0); }
+long nc_sys_ioctl(int fd, unsigned long req, void *arg) { return nc_sys(SYS_ioctl, fd, req, arg); }
+long nc_sys_getpid(void) { return nc_sys(SYS_getpid, 0, 0, 0); }
+long nc_sys_gettid(void) { return nc_sys(SYS_gettid, 0, 0, 0); }

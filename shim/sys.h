@@ -1,0 +1,68 @@
+/* sys.h - raw system calls for the shim's own work and its bootstrap path.
+ *
+ * The shim cannot use libc for its own I/O: a program may interpose read/open,
+ * libc's wrappers set errno, and before dlsym(RTLD_NEXT) has answered there is no
+ * "next mmap" to call at all. So every helper here traps straight into the kernel
+ * and returns the kernel's answer: a value >= 0, or -errno. Only the exported
+ * wrappers in interpose.c turn that into errno. */
+#ifndef NC_SYS_H
+#define NC_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#if defined(__x86_64__)
+static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+}
+#else
+#error "libnoclobber: raw system calls are written for x86_64 and aarch64 only"
+#endif
+
+#define nc_sys(n, a, b, c) nc_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+/* A kernel return value in [-4095, -1] is -errno. */
+static inline int nc_sys_failed(long r) { return (unsigned long)r > -4096UL; }
+
+long nc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+long nc_sys_munmap(void *addr, size_t len);
+long nc_sys_open(const char *path, int flags, int mode);
+long nc_sys_read(int fd, void *buf, size_t n);       /* retries EINTR */
+long nc_sys_write_all(int fd, const void *buf, size_t n); /* loops on partial writes, retries EINTR */
+long nc_sys_close(int fd);
+long nc_sys_ioctl(int fd, unsigned long req, void *arg);
+long nc_sys_getpid(void);
+long nc_sys_gettid(void);
+
+/* Page size, read once from the auxiliary vector at start (getauxval never
+ * allocates); 4096 until then. */
+extern size_t nc_page_size;
+
+#endif

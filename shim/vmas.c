@@ -1,0 +1,151 @@
+/* vmas.c - per-address mapping lookups of vmas.h. */
+#include "vmas.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/uio.h>
+
+#include "regions.h"
+#include "sys.h"
+
+/* PROCMAP_QUERY as Linux 6.11 defines it in <linux/fs.h>; installed headers
+ * may predate it, so the layout is spelled out here. */
+struct nc_procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define NC_PROCMAP_QUERY 0xc0686611UL /* _IOWR('f', 17, struct procmap_query) */
+#define NC_PMQ_COVERING_OR_NEXT 0x10
+
+/* 1 once a kernel has said it has no PROCMAP_QUERY: stop asking. */
+static int query_missing;
+
+int nc_mem_read(uintptr_t addr, void *buf, size_t n)
+{
+	struct iovec local = {buf, n}, remote = {(void *)addr, n};
+	long r = nc_syscall6(SYS_process_vm_readv, nc_sys_getpid(), (long)&local, 1, (long)&remote, 1, 0);
+	if (r < 0)
+		return (int)r;
+	return (size_t)r == n ? 0 : -EFAULT;
+}
+
+int nc_vmas_begin(struct nc_vmas *s, int force_table)
+{
+	s->fd = -1;
+	s->table = 0;
+	s->err = 0;
+	if (!force_table && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
+		long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+		if (fd >= 0) {
+			s->fd = (int)fd;
+			struct nc_vma probe;
+			if (nc_vmas_find(s, 0, 1, &probe) >= 0)
+				return 0;
+			__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+			nc_sys_close(s->fd);
+			s->fd = -1;
+		}
+	}
+	nc_lock(&nc_table_lock);
+	s->table = 1;
+	s->err = nc_table_refresh(&nc_the_table);
+	return s->err;
+}
+
+void nc_vmas_end(struct nc_vmas *s)
+{
+	if (s->fd >= 0)
+		nc_sys_close(s->fd);
+	if (s->table)
+		nc_unlock(&nc_table_lock);
+	s->fd = -1;
+	s->table = 0;
+}
+
+static int query(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out)
+{
+	struct nc_procmap_query q = {0};
+	q.size = sizeof(q);
+	q.query_flags = or_next ? NC_PMQ_COVERING_OR_NEXT : 0;
+	q.query_addr = addr;
+	q.vma_name_addr = (uint64_t)(uintptr_t)out->name;
+	q.vma_name_size = sizeof(out->name);
+	long r = nc_sys_ioctl(s->fd, NC_PROCMAP_QUERY, &q);
+	out->name_truncated = 0;
+	if (r == -ENAMETOOLONG) { /* keep the mapping, lose the name */
+		q.vma_name_addr = 0;
+		q.vma_name_size = 0;
+		r = nc_sys_ioctl(s->fd, NC_PROCMAP_QUERY, &q);
+		out->name_truncated = 1;
+	}
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return (int)r;
+	out->start = q.vma_start;
+	out->end = q.vma_end;
+	out->offset = q.vma_offset;
+	out->inode = q.inode;
+	out->dev_major = q.dev_major;
+	out->dev_minor = q.dev_minor;
+	out->perms = (unsigned)(q.vma_flags & 0xf); /* same bits as NC_PERM_* */
+	out->name_len = q.vma_name_size ? q.vma_name_size - 1 : 0; /* size counts the NUL */
+	out->name[out->name_len] = 0;
+	return 1;
+}
+
+/* A file mapping belongs to a loaded image when its file, mapped at offset 0 just
+ * below it, starts with an ELF header. */
+static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
+{
+	unsigned kind = nc_kind_from_name(v->name, v->name_len, v->perms, v->inode);
+	if (kind != NC_RK_FILE || (v->perms & NC_PERM_S) || v->offset > v->start)
+		return kind;
+	if (v->perms & NC_PERM_X)
+		return NC_RK_IMAGE;
+	struct nc_vma base;
+	uintptr_t at = v->start - (uintptr_t)v->offset;
+	if (query(s, at, 0, &base) != 1 || base.inode != v->inode || base.offset != 0)
+		return kind;
+	char magic[4];
+	if (nc_mem_read(at, magic, 4) == 0 && magic[0] == 0x7f && magic[1] == 'E' &&
+	    magic[2] == 'L' && magic[3] == 'F')
+		return NC_RK_IMAGE;
+	return kind;
+}
+
+int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out)
+{
+	if (s->fd >= 0) {
+		int r = query(s, addr, or_next, out);
+		if (r == 1) {
+			out->deleted = out->name_len >= 10 &&
+				       !__builtin_memcmp(out->name + out->name_len - 10, " (deleted)", 10);
+			out->kind = classify(s, out);
+		}
+		return r;
+	}
+	if (!s->table || s->err)
+		return s->err ? s->err : 0;
+	const struct nc_region *r = nc_table_find(&nc_the_table, addr, or_next);
+	if (!r)
+		return 0;
+	out->start = r->start;
+	out->end = r->end;
+	out->offset = r->offset;
+	out->inode = r->inode;
+	out->dev_major = r->dev_major;
+	out->dev_minor = r->dev_minor;
+	out->perms = r->perms;
+	out->kind = r->kind;
+	out->deleted = r->deleted;
+	size_t n = r->name_len < sizeof(out->name) - 1 ? r->name_len : sizeof(out->name) - 1;
+	out->name_truncated = n < r->name_len;
+	for (size_t i = 0; i < n; i++)
+		out->name[i] = nc_region_name(&nc_the_table, r)[i];
+	out->name[n] = 0;
+	out->name_len = n;
+	return 1;
+}

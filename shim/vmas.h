@@ -1,0 +1,45 @@
+/* vmas.h - "what is mapped at this address", asked one address at a time.
+ *
+ * Linux 6.11+ answers per address with the PROCMAP_QUERY ioctl on an open
+ * /proc/self/maps: the cost does not grow with the number of mappings, which is
+ * what keeps a refusal cheap in a process with 60,000 of them. Older kernels (or
+ * check=table) answer from the region table, re-read once per lookup session.
+ * Memory is read with process_vm_readv on ourselves, so a mapping that faults
+ * (a truncated file) yields an error instead of a SIGBUS in the program. */
+#ifndef NC_VMAS_H
+#define NC_VMAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NC_VMA_NAME_MAX 1024
+
+struct nc_vma {
+	uintptr_t start, end;
+	uint64_t offset, inode;
+	uint32_t dev_major, dev_minor;
+	unsigned perms; /* NC_PERM_* */
+	unsigned kind;  /* enum nc_region_kind */
+	int deleted;
+	size_t name_len; /* 0: anonymous */
+	int name_truncated;
+	char name[NC_VMA_NAME_MAX];
+};
+
+struct nc_vmas {
+	int fd;    /* /proc/self/maps for PROCMAP_QUERY, or -1 */
+	int table; /* answering from nc_the_table, which we hold locked */
+	int err;   /* -errno when neither source could be had */
+};
+
+/* Start a lookup session; force_table skips PROCMAP_QUERY. Returns 0, or -errno
+ * when /proc/self/maps cannot be read at all (lookups then find nothing). */
+int nc_vmas_begin(struct nc_vmas *s, int force_table);
+/* The mapping holding addr (or, with or_next, the first one above). 1 = found. */
+int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out);
+void nc_vmas_end(struct nc_vmas *s);
+
+/* Copy n bytes of our own memory at addr; 0, or -errno if any of it is unmapped. */
+int nc_mem_read(uintptr_t addr, void *buf, size_t n);
+
+#endif

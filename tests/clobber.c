@@ -1,0 +1,202 @@
+/* clobber.c - map one page MAP_FIXED over a chosen target and say what happened.
+ *
+ *   clobber TARGET [LEN_PAGES]
+ *
+ * Targets that are not ours: libc-text, libc-data, ldso, exe, stack, heap, vdso.
+ * Our own mappings: own-anon, own-file, own-none (PROT_NONE reservation).
+ * Geometry, around an own mapping M of 2 pages (pictures in the cases below):
+ *   straddle-end, straddle-start, multi, free, adjacent-below, adjacent-above.
+ *
+ * Output, one line, written with raw system calls (in mode=warn libc may be gone):
+ *   result=ok|EEXIST|errno=N intact=yes|no|n/a
+ * "intact" compares the target's first page with a copy taken before the call. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static size_t pg;
+
+/* First mapping in /proc/self/maps whose line contains all of a, b (b may be NULL). */
+static int find_map(const char *a, const char *b, uintptr_t *start, uintptr_t *end)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[4096];
+	int found = 0;
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			found = sscanf(line, "%lx-%lx", start, end) == 2;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static const char *libc_path(void)
+{
+	static char path[4096];
+	Dl_info di;
+	if (!dladdr((void *)printf, &di) || !di.dli_fname)
+		return "libc";
+	snprintf(path, sizeof(path), "%s", di.dli_fname);
+	/* dli_fname may be a symlink name; maps shows the real file. */
+	char *real = realpath(path, NULL);
+	if (real) {
+		snprintf(path, sizeof(path), "%s", real);
+		free(real);
+	}
+	return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+static void *own(size_t pages, int prot)
+{
+	void *p = mmap(NULL, pages * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	memset(p, 0x5a, pages * pg);
+	mprotect(p, pages * pg, prot);
+	return p;
+}
+
+/* A free range of n pages: reserve it, then give it back. */
+static uintptr_t free_range(size_t pages)
+{
+	void *p = mmap(NULL, pages * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(p, pages * pg);
+	return (uintptr_t)p;
+}
+
+int main(int argc, char **argv)
+{
+	pg = (size_t)sysconf(_SC_PAGESIZE);
+	if (argc < 2) {
+		fprintf(stderr, "usage: clobber TARGET [LEN_PAGES]\n");
+		return 2;
+	}
+	const char *t = argv[1];
+	size_t len = (argc > 2 ? (size_t)atol(argv[2]) : 1) * pg;
+	uintptr_t s = 0, e = 0, target = 0;
+	int snap = 1; /* compare the target page afterwards */
+
+	if (!strcmp(t, "libc-text") && find_map(libc_path(), "r-xp", &s, &e)) {
+		target = s + ((e - s) / 2 & ~(pg - 1));
+	} else if (!strcmp(t, "libc-data") && find_map(libc_path(), "rw-p", &s, &e)) {
+		target = s;
+	} else if (!strcmp(t, "ldso") && find_map("/ld-", "r-xp", &s, &e)) {
+		target = s + ((e - s) / 2 & ~(pg - 1));
+	} else if (!strcmp(t, "exe")) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = 0;
+		if (find_map(self, "r-xp", &s, &e))
+			target = s;
+	} else if (!strcmp(t, "stack") && find_map("[stack]", NULL, &s, &e)) {
+		target = e - pg; /* the top page: environment strings, not our live frames */
+	} else if (!strcmp(t, "heap")) {
+		volatile char *m = malloc(64); /* make sure there is a [heap] */
+		m[0] = 1;
+		if (find_map("[heap]", NULL, &s, &e))
+			target = s;
+	} else if (!strcmp(t, "vdso") && find_map("[vdso]", NULL, &s, &e)) {
+		target = s;
+	} else if (!strcmp(t, "own-anon")) {
+		target = (uintptr_t)own(4, PROT_READ | PROT_WRITE) + pg;
+	} else if (!strcmp(t, "own-none")) {
+		target = (uintptr_t)own(4, PROT_NONE) + pg;
+		snap = 0;
+	} else if (!strcmp(t, "own-file")) {
+		char path[] = "/tmp/noclobber-test-XXXXXX";
+		int fd = mkstemp(path);
+		unlink(path);
+		char page[4096];
+		memset(page, 0x33, sizeof(page));
+		for (int i = 0; i < 4; i++)
+			if (write(fd, page, sizeof(page)) != (ssize_t)sizeof(page))
+				return 2;
+		void *p = mmap(NULL, 4 * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+		target = (uintptr_t)p + pg;
+	} else if (!strcmp(t, "straddle-end")) {
+		/*   M M . .      the call covers M's last page and the free page above
+		 *     X X                                                            */
+		uintptr_t f = free_range(4);
+		mmap((void *)f, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		memset((void *)f, 0x5a, 2 * pg);
+		target = f + pg;
+		len = 2 * pg;
+	} else if (!strcmp(t, "straddle-start")) {
+		/*   . M M        the call covers the free page below M and M's first page
+		 *   X X                                                                  */
+		uintptr_t f = free_range(4);
+		mmap((void *)(f + pg), 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		memset((void *)(f + pg), 0x5a, 2 * pg);
+		target = f;
+		len = 2 * pg;
+		snap = 0;
+	} else if (!strcmp(t, "multi")) {
+		/*   A B C        three mappings (different protections), one call over all
+		 *   X X X                                                                   */
+		uintptr_t f = free_range(3);
+		for (int i = 0; i < 3; i++) {
+			mmap((void *)(f + i * pg), pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			memset((void *)(f + i * pg), 0x5a, pg);
+		}
+		mprotect((void *)(f + pg), pg, PROT_READ);
+		target = f;
+		len = 3 * pg;
+	} else if (!strcmp(t, "free")) {
+		target = free_range(4);
+		snap = 0;
+	} else if (!strcmp(t, "adjacent-below") || !strcmp(t, "adjacent-above")) {
+		/*   . M M .      X touches M from below (or above): no overlap, must work
+		 *   X     X                                                              */
+		uintptr_t f = free_range(4);
+		mmap((void *)(f + pg), 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		target = t[9] == 'b' ? f : f + 3 * pg;
+		snap = 0;
+	} else {
+		fprintf(stderr, "clobber: unknown or unfound target '%s'\n", t);
+		return 2;
+	}
+
+	static unsigned char before[4096];
+	if (snap)
+		memcpy(before, (void *)target, sizeof(before));
+	fflush(NULL);
+
+	errno = 0;
+	void *r = mmap((void *)target, len, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	int err = errno;
+
+	/* From here on: no libc (its text may be gone in mode=warn). */
+	t_write(1, "result=");
+	if (r == (void *)target)
+		t_write(1, "ok");
+	else if (r == MAP_FAILED && err == EEXIST)
+		t_write(1, "EEXIST");
+	else {
+		t_write(1, "errno=");
+		t_write(1, t_dec(err));
+	}
+	t_write(1, " intact=");
+	if (!snap || r == (void *)target) {
+		t_write(1, "n/a");
+	} else {
+		const unsigned char *now = (const unsigned char *)target;
+		int same = 1;
+		for (size_t i = 0; i < sizeof(before); i++)
+			same &= now[i] == before[i];
+		t_write(1, same ? "yes" : "no");
+	}
+	t_write(1, "\n");
+	if (r == (void *)target)
+		t_exit(0); /* libc may be gone: skip its exit path */
+	return 0;
+}
