@@ -42,7 +42,7 @@ tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS)
 check: tests
 	@bash tests/run.sh
 
-demo: $(BUILD)/libnoclobber.so $(BUILD)/tests/clobber_libc
+demo: $(BUILD)/libnoclobber.so $(BUILD)/tests/demo_libc
 	@bash scripts/demo.sh
 
 clean:

@@ -58,16 +58,16 @@ static const char *gap(const char *p, const char *e)
 }
 
 /* Each column is checked together with the byte that ends it, so junk glued
- * to a number ("7f00zz-...") fails instead of being silently cut off. The
- * result is built locally so that a bad line never leaves half an entry in
- * *out. */
+ * to a number ("7f00zz-...") fails instead of being silently cut off. Fields
+ * go to locals first so that a bad line never leaves half an entry in *out
+ * (and plain assignments keep even -O0 builds free of memset/memcpy calls). */
 int nc_maps_parse_line(const char *line, size_t len, struct nc_maps_entry *out)
 {
 	static const char letter[3] = { 'r', 'w', 'x' };
 	static const unsigned bit[3] = { NC_PERM_R, NC_PERM_W, NC_PERM_X };
-	struct nc_maps_entry m = { 0 };
 	const char *p = line, *e;
-	uint64_t v;
+	uint64_t start, end, off, maj, min, ino;
+	unsigned perms = 0;
 	size_t n;
 	int i;
 
@@ -76,35 +76,39 @@ int nc_maps_parse_line(const char *line, size_t len, struct nc_maps_entry *out)
 	e = line + n;
 	if (e > line && e[-1] == '\r') e--;
 
-	if (!(p = hex(p, e, UINTPTR_MAX, &v)) || p == e || *p++ != '-') return -1;
-	m.start = v;
-	if (!(p = hex(p, e, UINTPTR_MAX, &v)) || !(p = gap(p, e))) return -1;
-	m.end = v;
-	if (m.end <= m.start) return -1;
+	if (!(p = hex(p, e, UINTPTR_MAX, &start)) || p == e || *p++ != '-') return -1;
+	if (!(p = hex(p, e, UINTPTR_MAX, &end)) || !(p = gap(p, e))) return -1;
+	if (end <= start) return -1;
 
 	if (e - p < 4) return -1;
 	for (i = 0; i < 3; i++, p++) {
-		if (*p == letter[i]) m.perms |= bit[i];
+		if (*p == letter[i]) perms |= bit[i];
 		else if (*p != '-') return -1;
 	}
-	if (*p == 's') m.perms |= NC_PERM_S;
+	if (*p == 's') perms |= NC_PERM_S;
 	else if (*p != 'p') return -1;
 	if (!(p = gap(p + 1, e))) return -1;
 
-	if (!(p = hex(p, e, UINT64_MAX, &m.offset)) || !(p = gap(p, e))) return -1;
-	if (!(p = hex(p, e, UINT32_MAX, &v)) || p == e || *p++ != ':') return -1;
-	m.dev_major = v;
-	if (!(p = hex(p, e, UINT32_MAX, &v)) || !(p = gap(p, e))) return -1;
-	m.dev_minor = v;
-	if (!(p = dec(p, e, UINT64_MAX, &m.inode))) return -1;
+	if (!(p = hex(p, e, UINT64_MAX, &off)) || !(p = gap(p, e))) return -1;
+	if (!(p = hex(p, e, UINT32_MAX, &maj)) || p == e || *p++ != ':') return -1;
+	if (!(p = hex(p, e, UINT32_MAX, &min)) || !(p = gap(p, e))) return -1;
+	if (!(p = dec(p, e, UINT64_MAX, &ino))) return -1;
 
 	/* Anonymous mappings may end right after the inode or carry trailing
 	 * padding; either way path_len is 0 and path still points into the
 	 * line, so memcmp(path, x, 0) stays valid. */
 	if (p < e && !(p = gap(p, e))) return -1;
-	m.path = p;
-	m.path_len = e - p;
-	*out = m;
+
+	out->start = start;
+	out->end = end;
+	out->offset = off;
+	out->inode = ino;
+	out->dev_major = maj;
+	out->dev_minor = min;
+	out->perms = perms;
+	out->path = p;
+	out->path_len = e - p;
+	out->path_truncated = 0;
 	return 0;
 }
 
@@ -128,7 +132,9 @@ static int deliver(const char *s, size_t n, int cut, nc_maps_entry_fn fn,
 /* The buffer holds at most one partial line at its front, followed by fresh
  * bytes; only the fresh bytes are scanned for '\n', so tiny reads do not make
  * the scan quadratic. A line that fills the buffer without a '\n' is handed
- * over cut short, and the rest of it is dropped as it arrives. */
+ * over cut short, and the rest of it is dropped as it arrives. So a line of
+ * cap bytes or more (not counting its '\n') is cut, even the last one when
+ * it is exactly cap bytes and unterminated: a full buffer cannot tell. */
 int nc_maps_stream(nc_maps_read_fn rd, void *rd_ctx, char *buf, size_t cap,
 		   nc_maps_entry_fn on_entry, void *entry_ctx, struct nc_maps_stats *stats)
 {

@@ -136,7 +136,7 @@ int nc_options_parse(const char *text, struct nc_options *out, char *err, size_t
 			if (id < 0 || eq == end) {
 				nc_buf_str(&eb, "noclobber: NOCLOBBER_OPTIONS: ");
 				nc_buf_str(&eb, id < 0 ? "unknown option '" : "option without a value '");
-				nc_buf_mem(&eb, p, (size_t)(end - p));
+				nc_buf_mem(&eb, p, (size_t)(eq - p));
 				nc_buf_str(&eb, id < 0 ? "'; valid options are " : "'; write it as key=value, one of ");
 				for (int i = 0; i < NC_OPT_COUNT; i++) {
 					nc_buf_str(&eb, i ? ", " : "");

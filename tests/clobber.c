@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		self[n > 0 ? n : 0] = 0;
-		if (find_map(self, "r-xp", &s, &e))
+		/* The first page (ELF header): the text may be the page running main. */
+		if (find_map(self, "r--p", &s, &e))
 			target = s;
 	} else if (!strcmp(t, "stack") && find_map("[stack]", NULL, &s, &e)) {
 		target = e - pg; /* the top page: environment strings, not our live frames */
@@ -198,5 +199,23 @@ int main(int argc, char **argv)
 	t_write(1, "\n");
 	if (r == (void *)target)
 		t_exit(0); /* libc may be gone: skip its exit path */
+
+	/* With CLOBBER_HINT_LOG=FILE (the shim's log_path), check that the hint the
+	 * shim gave is really free: the kernel must let us map it NOREPLACE. */
+	const char *hl = getenv("CLOBBER_HINT_LOG");
+	if (hl) {
+		FILE *f = fopen(hl, "r");
+		char l[8192];
+		unsigned long lo = 0, hi = 0;
+		while (f && fgets(l, sizeof(l), f)) {
+			char *h = strstr(l, " hint=0x");
+			if (h)
+				sscanf(h, " hint=%lx-%lx", &lo, &hi);
+		}
+		void *m = hi > lo ? mmap((void *)lo, hi - lo, PROT_NONE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
+				  : MAP_FAILED;
+		printf("hint=%s len=%lu\n", m == (void *)lo ? "free" : "taken", hi - lo);
+	}
 	return 0;
 }

@@ -1,0 +1,119 @@
+# Real clobbers: each foreign or own target must be refused with its memory intact
+# (both decision paths), let through and logged in mode=warn, and killed by SIGABRT
+# after logging in mode=abort. Overlap-free geometry must just work.
+
+targets="libc-text libc-data ldso exe stack heap vdso own-anon own-file own-none straddle-end straddle-start multi"
+
+# The victim each target must name in the log (a piece of the victims= field).
+victim_of() {
+	case $1 in
+	libc-text) echo 'r-xp [0-9a-f]* /.*libc[.-][^ ]* (image)' ;;
+	libc-data) echo 'rw-p [0-9a-f]* /.*libc[.-][^ ]* (image)' ;;
+	ldso) echo 'r-xp [0-9a-f]* /.*ld-linux[^ ]* (image)' ;;
+	exe) echo 'r--p 00000000 /.*/clobber (image)' ;;
+	stack) echo 'rw-p 00000000 \[stack\] (stack)' ;;
+	heap) echo 'rw-p 00000000 \[heap\] (heap)' ;;
+	vdso) echo 'r-xp 00000000 \[vdso\] (vdso)' ;;
+	own-anon | straddle-end | straddle-start) echo 'rw-p 00000000 (anon)' ;;
+	own-none) echo '---p 00000000 (anon)' ;;
+	own-file) echo 'r--p 00000000 /tmp/noclobber-test-[^ ]* (deleted) (file)' ;;
+	multi) echo '3: [^|]*rw-p[^|]* | [^|]*r--p[^|]* | [^|]*rw-p' ;;
+	esac
+}
+
+for check in kernel table; do
+	for t in $targets; do
+		run_shim "check=$check" "$T/clobber" "$t"
+		v=$(victim_of "$t")
+		why="$out"
+		expect "enforce check=$check $t: EEXIST, memory intact, one line naming $v" \
+			eval '[ $rc -eq 0 ] && has "result=EEXIST intact=\(yes\|n/a\)" &&
+			      [ "$(lines "^noclobber: refused mmap(")" = 1 ] && grep -q "^noclobber: refused mmap(.*victims=.*$v" <<<"$out"'
+	done
+done
+
+# The line, field by field, for the classic case.
+run_shim "" "$T/clobber" libc-text
+line=$(grep '^noclobber: refused' <<<"$out")
+why="$line"
+expect "log: call decoded (len, prot as rwx, flags by name, fd, offset)" \
+	grep -Eq '^noclobber: refused mmap\(addr=0x[0-9a-f]+, len=4096, prot=rwx, flags=MAP_PRIVATE\|MAP_FIXED\|MAP_ANONYMOUS, fd=-1, offset=0\)' <<<"$line"
+expect "log: pid and tid" grep -Eq ' pid=[0-9]+ tid=[0-9]+ ' <<<"$line"
+expect "log: caller as module+offset (symbol+offset)" \
+	grep -Eq ' caller=/[^ ]*/clobber\+0x[0-9a-f]+ \(main\+0x[0-9a-f]+\) ' <<<"$line"
+expect "log: summary line at exit" grep -Eq '^noclobber: summary: pid=[0-9]+ clobber_attempts=1$' <<<"$out"
+
+# The hint must really be free and of the requested size: map it NOREPLACE.
+hint_ok() {
+	local h lo hi
+	h=$(grep -o 'hint=0x[0-9a-f]*-0x[0-9a-f]*' <<<"$line") || return 1
+	h=${h#hint=}
+	lo=$((${h%-*})) hi=$((${h#*-}))
+	[ $((hi - lo)) -eq 4096 ]
+}
+expect "log: hint names a range of the requested length" hint_ok
+for t in libc-text stack multi straddle-end; do
+	for check in kernel table; do
+		rm -f "$TMP/hint.log"
+		out=$(CLOBBER_HINT_LOG="$TMP/hint.log" NOCLOBBER_OPTIONS="check=$check:log_path=$TMP/hint.log" \
+			LD_PRELOAD="$SHIM" "$T/clobber" $t 2>&1)
+		why="$out $(cat "$TMP/hint.log")"
+		expect "hint check=$check $t: the kernel lets us map the hinted range" has "hint=free len="
+	done
+done
+
+# The caller's symbol is right: addr2line agrees with module+offset.
+if command -v addr2line >/dev/null; then
+	off=$(grep -o 'clobber+0x[0-9a-f]*' <<<"$line" | cut -d+ -f2)
+	fn=$(addr2line -f -e "$T/clobber" "$(printf '0x%x' $((off - 1)))" | head -1)
+	why="addr2line says $fn for $off"
+	expect "log: caller offset resolves to main with addr2line" test "$fn" = main
+fi
+
+# Overlap-free geometry: adjacent below/above and a free range are not clobbers.
+for t in free adjacent-below adjacent-above; do
+	for check in kernel table; do
+		run_shim "check=$check" "$T/clobber" "$t"
+		why="$out"
+		expect "no overlap check=$check $t: mapped at the address, nothing logged" \
+			eval '[ $rc -eq 0 ] && has "result=ok" && ! has noclobber:'
+	done
+done
+
+# mode=warn: the same calls happen (the kernel's result, as without the shim:
+# it refuses to split the vdso, say) and are logged as allowed.
+for t in $targets; do
+	bare=$("$T/clobber" "$t" 2>&1 | grep -o 'result=[^ ]*')
+	run_shim "mode=warn" "$T/clobber" "$t"
+	why="without the shim: $bare; with it: $out"
+	expect "warn $t: call performed as without the shim, logged as allowed" \
+		eval '[ $rc -eq 0 ] && has "$bare" && [ "$(lines "^noclobber: allowed mmap(.* reason=mode=warn$")" = 1 ]'
+done
+
+# mode=abort: logged, then SIGABRT (status 134 from the shell).
+for t in libc-text stack own-anon; do
+	run_shim "mode=abort" "$T/clobber" "$t"
+	why="rc=$rc $out"
+	expect "abort $t: logged, then killed by SIGABRT" \
+		eval '[ $rc -eq 134 ] && has "^noclobber: aborting on mmap(" && ! has "result="'
+done
+
+# mode=off: pure pass-through, nothing logged.
+run_shim "mode=off" "$T/clobber" own-anon
+why="$out"
+expect "off: MAP_FIXED goes through, nothing logged" eval 'has "result=ok" && ! has noclobber:'
+
+# At the kernel boundary: a refused call never reaches the kernel as MAP_FIXED.
+if command -v strace >/dev/null; then
+	strace -f -e trace=mmap -o "$TMP/strace.out" env LD_PRELOAD="$SHIM" "$T/clobber" libc-text >/dev/null 2>&1
+	why=$(grep 'PROT_EXEC' "$TMP/strace.out")
+	expect "strace: the refused call reached the kernel only as MAP_FIXED_NOREPLACE" \
+		eval 'grep -q "MAP_FIXED_NOREPLACE.*EEXIST" "$TMP/strace.out" &&
+		      ! grep "PROT_READ|PROT_WRITE|PROT_EXEC" "$TMP/strace.out" | grep -v NOREPLACE | grep -q MAP_FIXED'
+	strace -f -e trace=mmap -o "$TMP/strace2.out" env LD_PRELOAD="$SHIM" "$T/clobber" free >/dev/null 2>&1
+	why=$(grep 'PROT_EXEC' "$TMP/strace2.out")
+	expect "strace: a free MAP_FIXED costs exactly one mmap system call" \
+		test "$(grep -c 'PROT_READ|PROT_WRITE|PROT_EXEC' "$TMP/strace2.out")" = 1
+else
+	skipped "strace checks" "strace is not installed"
+fi
