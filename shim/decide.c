@@ -1,87 +1,267 @@
-/* decide.c - the overlap decision for MAP_FIXED.
+/* decide.c - the doors of decide.h.
  *
- * The kernel decides: the call is reissued as MAP_FIXED_NOREPLACE (Linux 4.17+),
- * which fails with EEXIST, atomically, exactly when MAP_FIXED would have
- * replaced something. One system call when nothing is in the way. A kernel that
- * predates the flag ignores it and treats the address as a hint; that shows as a
- * result elsewhere, and from then on the region table decides instead (racy:
- * another thread can map between the read and the call). */
+ * Is the range free? The kernel says so atomically: mmap is reissued with
+ * MAP_FIXED_NOREPLACE (Linux 4.17+), which fails with EEXIST exactly when
+ * MAP_FIXED would have replaced something; for mremap and shmat, which have no
+ * such flag, a NOREPLACE placeholder takes the range first and the call then
+ * replaces only that. One system call when nothing is in the way (for mmap). A
+ * kernel that predates the flag treats the address as a hint; that shows as a
+ * result elsewhere, and from then on the region table decides (racy: another
+ * thread can map between the read and the call). */
 #include "decide.h"
 
 #include <errno.h>
-#include <stdlib.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 
 #include "options.h"
+#include "own.h"
+#include "policy.h"
 #include "regions.h"
 #include "sys.h"
 
+#ifndef MREMAP_MAYMOVE
+#define MREMAP_MAYMOVE 1
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef SHM_REMAP
+#define SHM_REMAP 040000
+#endif
+
 static int noreplace_ignored;
 
-static uintptr_t round_len(size_t len)
+static int use_table(void)
 {
-	return (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
+	return NC_OPT(check) == NC_CHECK_TABLE || __atomic_load_n(&noreplace_ignored, __ATOMIC_RELAXED);
 }
 
-/* Overlap by the table, after the argument checks the kernel makes before it
- * looks at overlap, so that their errno wins as it would without the shim.
- * Returns 1 overlap, 0 none, or -errno for the caller. */
-static int table_overlap(const struct nc_call *c)
+static int page_aligned(uintptr_t v) { return (v & (nc_page_size - 1)) == 0; }
+
+/* Overlap by the table: 1 overlap, 0 none. */
+static int table_overlap(uintptr_t addr, uintptr_t end)
 {
-	uintptr_t l = round_len(c->len);
-	if (c->addr & (nc_page_size - 1))
-		return -EINVAL;
-	if (c->len == 0)
-		return -EINVAL;
-	if (l < c->len || c->addr + l < c->addr)
-		return -ENOMEM;
 	nc_lock(&nc_table_lock);
 	int overlap = 0;
 	if (nc_table_refresh(&nc_the_table) == 0) {
-		const struct nc_region *r = nc_table_find(&nc_the_table, c->addr, 1);
-		overlap = r && r->start < c->addr + l;
+		const struct nc_region *r = nc_table_find(&nc_the_table, addr, 1);
+		overlap = r && r->start < end;
 	}
 	nc_unlock(&nc_table_lock);
 	return overlap;
 }
 
-long nc_decide_mmap(const struct nc_call *c, nc_mmap_fn next)
+/* Take [addr, end) with a NOREPLACE mapping of our own. Returns 1 if taken (the
+ * range was free), 0 if something is there, -errno if the kernel refused for
+ * another reason. A kernel without the flag is detected and remembered. */
+static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
 {
-	int use_table = NC_OPT(check) == NC_CHECK_TABLE ||
-			__atomic_load_n(&noreplace_ignored, __ATOMIC_RELAXED);
-	int overlap;
-	if (!use_table) {
-		int nr = (c->flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE;
-		long r = next((void *)c->addr, c->len, c->prot, nr, c->fd, c->offset);
-		if (r == (long)c->addr)
+	long r;
+	if (c)
+		r = next((void *)addr, c->len, c->prot, (c->flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, c->fd,
+			 c->offset);
+	else
+		r = nc_sys_mmap((void *)addr, end - addr, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (r == (long)addr)
+		return 1;
+	if (r == -EEXIST)
+		return 0;
+	if (nc_sys_failed(r))
+		return (int)r;
+	nc_sys_munmap((void *)r, end - addr); /* placed elsewhere: pre-4.17 kernel */
+	__atomic_store_n(&noreplace_ignored, 1, __ATOMIC_RELAXED);
+	return -EAGAIN;
+}
+
+/* Free (1), occupied (0) or -errno; on the kernel path a free range is now held
+ * by a placeholder (or, for mmap, by the call itself: c != NULL). */
+static int probe(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c, int *tabled)
+{
+	*tabled = use_table();
+	if (!*tabled) {
+		int r = take_placeholder(addr, end, next, c);
+		if (r != -EAGAIN)
 			return r;
-		if (r != -EEXIST && nc_sys_failed(r))
-			return r;
-		if (r != -EEXIST) {
-			/* A pre-4.17 kernel placed it elsewhere: undo, and stop asking it. */
-			nc_sys_munmap((void *)r, c->len);
-			__atomic_store_n(&noreplace_ignored, 1, __ATOMIC_RELAXED);
-			use_table = 1;
+		*tabled = 1;
+	}
+	/* Past the top of user space the kernel refuses the call itself (ENOMEM)
+	 * before it unmaps anything: let it say so. */
+	if (end > NC_USER_TOP)
+		return 1;
+	return !table_overlap(addr, end);
+}
+
+long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
+{
+	long r;
+	uintptr_t end = nc_range_end(c->addr, c->len);
+	int fixed = (c->flags & MAP_FIXED) && !(c->flags & MAP_FIXED_NOREPLACE);
+	if (!fixed || NC_OPT(mode) == NC_MODE_OFF) {
+		r = next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+	} else if (nc_own_shortcut(c, end)) {
+		return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+	} else {
+		/* The kernel's own argument errors come first, as without the shim. */
+		if (!page_aligned(c->addr) || c->len == 0)
+			return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+		/* MAP_SHARED_VALIDATE refuses flags it does not know, NOREPLACE among
+		 * them: probe with a placeholder, then map over it. */
+		int validate = (c->flags & MAP_TYPE) == MAP_SHARED_VALIDATE;
+		int tabled;
+		int free = probe(c->addr, end, next, validate ? 0 : c, &tabled);
+		if (free < 0)
+			return free;
+		if (free && !tabled && !validate)
+			r = (long)c->addr; /* the NOREPLACE call was the call */
+		else if (free || nc_overlap_verdict(c, tabled)) {
+			r = next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+			if (nc_sys_failed(r) && free && !tabled) /* drop the placeholder */
+				nc_sys_munmap((void *)c->addr, end - c->addr);
+		} else {
+			return -EEXIST;
 		}
 	}
-	if (use_table) {
-		overlap = table_overlap(c);
-		if (overlap < 0)
-			return overlap;
-		if (!overlap)
-			return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
-	}
+	if (!nc_sys_failed(r))
+		nc_own_add((uintptr_t)r, nc_range_end((uintptr_t)r, c->len));
+	return r;
+}
 
-	__atomic_add_fetch(&nc_attempts, 1, __ATOMIC_RELAXED);
-	switch (NC_OPT(mode)) {
-	case NC_MODE_WARN:
-		nc_report_attempt(c, NC_EV_ALLOWED, use_table);
-		return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
-	case NC_MODE_ABORT:
-		nc_report_attempt(c, NC_EV_ABORTING, use_table);
-		abort();
-	default:
-		nc_report_attempt(c, NC_EV_REFUSED, use_table);
-		return -EEXIST;
+long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
+{
+	/* Forget the range first: once the kernel frees it another thread may map
+	 * there, and its record must not be the one we delete. */
+	uintptr_t a = (uintptr_t)addr, end = nc_range_end(a, len);
+	if (page_aligned(a) && len && end != UINTPTR_MAX)
+		nc_own_remove(a, end);
+	return next(addr, len);
+}
+
+/* The kernel's EINVAL cases for mremap, checked before the move; such a call is
+ * passed through untouched so that its errno is the kernel's. */
+static int mremap_valid(const struct nc_call *c)
+{
+	int f = c->flags;
+	if (f & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return 0;
+	if ((f & (MREMAP_FIXED | MREMAP_DONTUNMAP)) && !(f & MREMAP_MAYMOVE))
+		return 0;
+	if (!page_aligned(c->old_addr) || !page_aligned(c->addr) || c->len == 0)
+		return 0;
+	uintptr_t old_end = nc_range_end(c->old_addr, c->old_len), end = nc_range_end(c->addr, c->len);
+	if (end == UINTPTR_MAX || old_end == UINTPTR_MAX)
+		return 0;
+	return !(c->old_addr < end && c->addr < old_end); /* old and new may not overlap */
+}
+
+long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
+{
+	int fixed = (c->flags & MREMAP_FIXED) && NC_OPT(mode) != NC_MODE_OFF && mremap_valid(c);
+	uintptr_t end = nc_range_end(c->addr, c->len);
+	int placeholder = 0;
+	if (fixed && !nc_own_shortcut(c, end)) {
+		int tabled;
+		int free = probe(c->addr, end, 0, 0, &tabled);
+		if (free < 0)
+			return free;
+		placeholder = free && !tabled;
+		if (!free && !nc_overlap_verdict(c, tabled))
+			return -EEXIST; /* the source mapping stays where and as it was */
 	}
+	/* The old range leaves the set before the call (see nc_do_munmap) and comes
+	 * back if the call fails. A zero old_len duplicates a shared mapping. */
+	uintptr_t old_end = nc_range_end(c->old_addr, c->old_len);
+	int moves_old = c->old_len && !(c->flags & MREMAP_DONTUNMAP) && old_end != UINTPTR_MAX;
+	int was_own = moves_old && nc_own_covers(c->old_addr, old_end);
+	if (moves_old)
+		nc_own_remove(c->old_addr, old_end);
+	long r = next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
+	if (nc_sys_failed(r)) {
+		if (placeholder)
+			nc_sys_munmap((void *)c->addr, end - c->addr);
+		if (was_own)
+			nc_own_add(c->old_addr, old_end);
+		return r;
+	}
+	nc_own_add((uintptr_t)r, nc_range_end((uintptr_t)r, c->len));
+	return r;
+}
+
+/* Attachments, to know how much shmdt unmaps. SysV segments are few. */
+static struct {
+	uintptr_t addr, end;
+} attached[64];
+static nc_lock_t attached_lock;
+
+static void note_attach(uintptr_t addr, uintptr_t end)
+{
+	nc_lock(&attached_lock);
+	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++)
+		if (!attached[i].addr || attached[i].addr == addr) {
+			attached[i].addr = addr;
+			attached[i].end = end;
+			break;
+		}
+	nc_unlock(&attached_lock);
+}
+
+static uintptr_t take_attach(uintptr_t addr)
+{
+	uintptr_t end = 0;
+	nc_lock(&attached_lock);
+	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++)
+		if (attached[i].addr == addr) {
+			end = attached[i].end;
+			attached[i].addr = 0;
+			break;
+		}
+	nc_unlock(&attached_lock);
+	return end;
+}
+
+long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
+{
+	/* shmat does not say how much it maps: ask for the segment's size (shmat is
+	 * rare; this is the one door that pays a system call for bookkeeping). */
+	struct shmid_ds ds;
+	if (nc_sys(SYS_shmctl, c->shmid, IPC_STAT, &ds) < 0)
+		return next(c->shmid, (void *)c->addr, c->flags); /* let the kernel say why */
+	c->len = ds.shm_segsz;
+	int fixed = (c->flags & SHM_REMAP) && c->addr && NC_OPT(mode) != NC_MODE_OFF;
+	if (fixed && (c->flags & SHM_RND))
+		c->addr &= ~(uintptr_t)(SHMLBA - 1);
+	uintptr_t end = nc_range_end(c->addr, c->len);
+	int placeholder = 0;
+	if (fixed && page_aligned(c->addr) && c->len && end != UINTPTR_MAX && !nc_own_shortcut(c, end)) {
+		int tabled;
+		int free = probe(c->addr, end, 0, 0, &tabled);
+		if (free < 0)
+			return free;
+		placeholder = free && !tabled;
+		if (!free && !nc_overlap_verdict(c, tabled))
+			return -EEXIST; /* nothing attached */
+	}
+	long r = next(c->shmid, (void *)c->addr, c->flags);
+	if (nc_sys_failed(r)) {
+		if (placeholder)
+			nc_sys_munmap((void *)c->addr, end - c->addr);
+		return r;
+	}
+	uintptr_t rend = nc_range_end((uintptr_t)r, c->len);
+	nc_own_add((uintptr_t)r, rend);
+	note_attach((uintptr_t)r, rend);
+	return r;
+}
+
+long nc_do_shmdt(const void *addr, nc_shmdt_fn next)
+{
+	uintptr_t end = take_attach((uintptr_t)addr);
+	if (end)
+		nc_own_remove((uintptr_t)addr, end);
+	return next(addr);
 }

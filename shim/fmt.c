@@ -70,7 +70,7 @@ int nc_parse_u(const char *s, size_t n, unsigned long long max, unsigned long lo
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
 		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}

@@ -9,14 +9,17 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "decide.h"
 #include "log.h"
 #include "options.h"
+#include "own.h"
 #include "regions.h"
 #include "report.h"
 #include "sys.h"
@@ -24,8 +27,23 @@
 #define NC_EXPORT __attribute__((visibility("default")))
 
 typedef void *(*libc_mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int (*libc_munmap_fn)(void *, size_t);
+typedef void *(*libc_mremap_fn)(void *, size_t, size_t, int, ...);
+typedef void *(*libc_shmat_fn)(int, const void *, int);
+typedef int (*libc_shmdt_fn)(const void *);
+typedef long (*libc_syscall_fn)(long, ...);
 
-static libc_mmap_fn next_mmap, next_mmap64;
+/* The next definitions, from dlsym(RTLD_NEXT) in the constructor; NULL before. */
+static struct {
+	libc_mmap_fn mmap, mmap64;
+	libc_munmap_fn munmap;
+	libc_mremap_fn mremap;
+	libc_shmat_fn shmat;
+	libc_shmdt_fn shmdt;
+	libc_syscall_fn syscall;
+} next;
+
+#define NEXT(name) __atomic_load_n(&next.name, __ATOMIC_ACQUIRE)
 
 /* Depth of shim code on this thread; initial-exec so that reading it never
  * calls into the loader (a general-dynamic TLS access may allocate). */
@@ -66,88 +84,250 @@ static long raw_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	return nc_sys_mmap(addr, len, prot, flags, fd, off);
 }
 
-static long via(libc_mmap_fn fn, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* libc's answer, kernel style; the caller's errno is left as it was. */
+#define KERNEL_STYLE(failed, expr)                 \
+	do {                                       \
+		int saved_ = errno;                \
+		long r_ = (long)(expr);            \
+		if (failed) {                      \
+			r_ = -errno;               \
+			errno = saved_;            \
+		}                                  \
+		return r_;                         \
+	} while (0)
+
+static long k_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
 {
+	libc_mmap_fn fn = NEXT(mmap);
 	if (!fn)
-		return raw_mmap(addr, len, prot, flags, fd, off);
-	int saved = errno;
-	void *p = fn(addr, len, prot, flags, fd, off);
-	if (p != MAP_FAILED)
-		return (long)p;
-	long r = -errno;
-	errno = saved;
-	return r;
+		return raw_mmap(a, l, p, f, fd, o);
+	void *r;
+	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, o));
 }
 
-static long next_mmap_k(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static long k_mmap64(void *a, size_t l, int p, int f, int fd, off_t o)
 {
-	return via(next_mmap, addr, len, prot, flags, fd, off);
+	libc_mmap_fn fn = NEXT(mmap64);
+	if (!fn)
+		return raw_mmap(a, l, p, f, fd, o);
+	void *r;
+	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, o));
 }
 
-static long next_mmap64_k(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static long k_munmap(void *a, size_t l)
 {
-	return via(next_mmap64, addr, len, prot, flags, fd, off);
+	libc_munmap_fn fn = NEXT(munmap);
+	if (!fn)
+		return nc_sys_munmap(a, l);
+	int r;
+	KERNEL_STYLE(r < 0, r = fn(a, l));
 }
 
-static void *ret_errno(long r)
+static long k_mremap(void *o, size_t ol, size_t nl, int f, void *n)
+{
+	libc_mremap_fn fn = NEXT(mremap);
+	if (!fn)
+		return nc_syscall6(SYS_mremap, (long)o, (long)ol, (long)nl, f, (long)n, 0);
+	void *r;
+	KERNEL_STYLE(r == MAP_FAILED, r = fn(o, ol, nl, f, n));
+}
+
+static long k_shmat(int id, const void *a, int f)
+{
+	libc_shmat_fn fn = NEXT(shmat);
+	if (!fn)
+		return nc_sys(SYS_shmat, id, a, f);
+	void *r;
+	KERNEL_STYLE(r == (void *)-1, r = fn(id, a, f));
+}
+
+static long k_shmdt(const void *a)
+{
+	libc_shmdt_fn fn = NEXT(shmdt);
+	if (!fn)
+		return nc_sys(SYS_shmdt, a, 0, 0);
+	int r;
+	KERNEL_STYLE(r < 0, r = fn(a));
+}
+
+/* What syscall() itself would do: straight to the kernel. */
+static long s_mmap(void *a, size_t l, int p, int f, int fd, off_t o) { return nc_sys_mmap(a, l, p, f, fd, o); }
+static long s_munmap(void *a, size_t l) { return nc_sys_munmap(a, l); }
+static long s_mremap(void *o, size_t ol, size_t nl, int f, void *n)
+{
+	return nc_syscall6(SYS_mremap, (long)o, (long)ol, (long)nl, f, (long)n, 0);
+}
+static long s_shmat(int id, const void *a, int f) { return nc_sys(SYS_shmat, id, a, f); }
+static long s_shmdt(const void *a) { return nc_sys(SYS_shmdt, a, 0, 0); }
+
+/* errno, once, in the exported wrapper; never on success. */
+static long set_errno(long r)
 {
 	if (nc_sys_failed(r)) {
 		errno = (int)-r;
-		return MAP_FAILED;
+		return -1;
 	}
-	return (void *)r;
+	return r;
 }
 
-/* The whole path for a MAP_FIXED call. noinline keeps the common path of the
- * exported wrappers free of its stack frame. */
-__attribute__((noinline)) static void *fixed_mmap(const char *name, nc_mmap_fn next, void *addr,
-						  size_t len, int prot, int flags, int fd, off_t off,
-						  void *caller)
+static void *ptr_result(long r) { return (void *)set_errno(r); }
+
+/* Enter shim code: options ready, and not already inside the shim on this thread
+ * (a signal handler that maps while we hold a lock must not wait for it). */
+static int enter(void)
 {
 	nc_init_options();
-	if (NC_OPT(mode) == NC_MODE_OFF || in_shim)
-		return ret_errno(next(addr, len, prot, flags, fd, off));
-	in_shim++;
-	struct nc_call c = {name, (uintptr_t)addr, len, prot, flags, fd, off, (uintptr_t)caller};
-	long r = nc_decide_mmap(&c, next);
-	in_shim--;
-	return ret_errno(r);
+	return in_shim++ == 0;
 }
 
-static inline int is_clobber_candidate(int flags)
+static void leave(void) { in_shim--; }
+
+static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t len, int prot,
+		      int flags, int fd, off_t off, void *caller)
 {
-	return (flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE);
+	if (!enter()) {
+		leave();
+		return next_fn(addr, len, prot, flags, fd, off);
+	}
+	struct nc_call c = {.door = NC_DOOR_MMAP, .name = name, .addr = (uintptr_t)addr, .len = len,
+			    .prot = prot, .flags = flags, .fd = fd, .offset = off,
+			    .caller_pc = (uintptr_t)caller};
+	long r = nc_do_mmap(&c, next_fn);
+	leave();
+	return r;
+}
+
+static long munmap_door(void *addr, size_t len, nc_munmap_fn next_fn)
+{
+	if (!enter()) {
+		leave();
+		return next_fn(addr, len);
+	}
+	long r = nc_do_munmap(addr, len, next_fn);
+	leave();
+	return r;
+}
+
+static long mremap_door(const char *name, void *old, size_t old_len, size_t new_len, int flags,
+			void *new_addr, nc_mremap_fn next_fn, void *caller)
+{
+	if (!enter()) {
+		leave();
+		return next_fn(old, old_len, new_len, flags, new_addr);
+	}
+	struct nc_call c = {.door = NC_DOOR_MREMAP, .name = name, .addr = (uintptr_t)new_addr,
+			    .len = new_len, .flags = flags, .old_addr = (uintptr_t)old,
+			    .old_len = old_len, .caller_pc = (uintptr_t)caller};
+	long r = nc_do_mremap(&c, next_fn);
+	leave();
+	return r;
+}
+
+static long shmat_door(const char *name, int shmid, const void *addr, int flags, nc_shmat_fn next_fn,
+		       void *caller)
+{
+	if (!enter()) {
+		leave();
+		return next_fn(shmid, addr, flags);
+	}
+	struct nc_call c = {.door = NC_DOOR_SHMAT, .name = name, .addr = (uintptr_t)addr,
+			    .flags = flags, .shmid = shmid, .caller_pc = (uintptr_t)caller};
+	long r = nc_do_shmat(&c, next_fn);
+	leave();
+	return r;
+}
+
+static long shmdt_door(const void *addr, nc_shmdt_fn next_fn)
+{
+	if (!enter()) {
+		leave();
+		return next_fn(addr);
+	}
+	long r = nc_do_shmdt(addr, next_fn);
+	leave();
+	return r;
 }
 
 NC_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (__builtin_expect(!is_clobber_candidate(flags), 1)) {
-		libc_mmap_fn n = next_mmap;
-		if (__builtin_expect(n != 0, 1))
-			return n(addr, len, prot, flags, fd, off);
-		return ret_errno(raw_mmap(addr, len, prot, flags, fd, off));
-	}
-	return fixed_mmap("mmap", next_mmap_k, addr, len, prot, flags, fd, off,
-			  __builtin_return_address(0));
+	return ptr_result(mmap_door("mmap", k_mmap, addr, len, prot, flags, fd, off,
+				    __builtin_return_address(0)));
 }
 
 NC_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (__builtin_expect(!is_clobber_candidate(flags), 1)) {
-		libc_mmap_fn n = next_mmap64;
-		if (__builtin_expect(n != 0, 1))
-			return n(addr, len, prot, flags, fd, off);
-		return ret_errno(raw_mmap(addr, len, prot, flags, fd, off));
-	}
-	return fixed_mmap("mmap64", next_mmap64_k, addr, len, prot, flags, fd, off,
-			  __builtin_return_address(0));
+	return ptr_result(mmap_door("mmap64", k_mmap64, addr, len, prot, flags, fd, off,
+				    __builtin_return_address(0)));
 }
 
-static void before_fork(void) { nc_lock(&nc_table_lock); }
-static void after_fork_parent(void) { nc_unlock(&nc_table_lock); }
+NC_EXPORT int munmap(void *addr, size_t len) { return (int)set_errno(munmap_door(addr, len, k_munmap)); }
+
+NC_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *new_addr = 0;
+	if (flags & 2 /* MREMAP_FIXED */) {
+		va_list ap;
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	return ptr_result(mremap_door("mremap", old, old_len, new_len, flags, new_addr, k_mremap,
+				      __builtin_return_address(0)));
+}
+
+NC_EXPORT void *shmat(int shmid, const void *addr, int flags)
+{
+	return ptr_result(shmat_door("shmat", shmid, addr, flags, k_shmat, __builtin_return_address(0)));
+}
+
+NC_EXPORT int shmdt(const void *addr) { return (int)set_errno(shmdt_door(addr, k_shmdt)); }
+
+/* syscall(2) is a door too: SYS_mmap and friends reach the kernel through it
+ * without passing mmap. Everything else goes on untouched. */
+NC_EXPORT long syscall(long number, ...)
+{
+	va_list ap;
+	va_start(ap, number);
+	long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);
+	long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
+	va_end(ap);
+	void *caller = __builtin_return_address(0);
+	switch (number) {
+	case SYS_mmap:
+		return set_errno(mmap_door("syscall(SYS_mmap)", s_mmap, (void *)a, (size_t)b, (int)c, (int)d,
+					   (int)e, (off_t)f, caller));
+	case SYS_munmap:
+		return set_errno(munmap_door((void *)a, (size_t)b, s_munmap));
+	case SYS_mremap:
+		return set_errno(mremap_door("syscall(SYS_mremap)", (void *)a, (size_t)b, (size_t)c, (int)d,
+					     (void *)e, s_mremap, caller));
+	case SYS_shmat:
+		return set_errno(shmat_door("syscall(SYS_shmat)", (int)a, (void *)b, (int)c, s_shmat, caller));
+	case SYS_shmdt:
+		return set_errno(shmdt_door((void *)a, s_shmdt));
+	}
+	libc_syscall_fn fn = NEXT(syscall);
+	if (fn)
+		return fn(number, a, b, c, d, e, f);
+	return set_errno(nc_syscall6(number, a, b, c, d, e, f));
+}
+
+static void before_fork(void)
+{
+	nc_lock(&nc_table_lock);
+	nc_own_lock();
+}
+
+static void after_fork_parent(void)
+{
+	nc_own_unlock();
+	nc_unlock(&nc_table_lock);
+}
+
 static void after_fork_child(void)
 {
 	nc_table_lock.held = 0;
+	nc_own_reset_lock();
 	nc_attempts = 0; /* each process reports its own attempts */
 	nc_log_after_fork_child();
 }
@@ -159,8 +339,13 @@ __attribute__((constructor(102))) static void nc_start(void)
 	 * find the pointers still NULL and go to the kernel directly. */
 	libc_mmap_fn m = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap");
 	libc_mmap_fn m64 = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap64");
-	__atomic_store_n(&next_mmap, m, __ATOMIC_RELEASE);
-	__atomic_store_n(&next_mmap64, m64 ? m64 : m, __ATOMIC_RELEASE);
+	__atomic_store_n(&next.mmap64, m64 ? m64 : m, __ATOMIC_RELEASE);
+	__atomic_store_n(&next.mmap, m, __ATOMIC_RELEASE);
+	__atomic_store_n(&next.munmap, (libc_munmap_fn)dlsym(RTLD_NEXT, "munmap"), __ATOMIC_RELEASE);
+	__atomic_store_n(&next.mremap, (libc_mremap_fn)dlsym(RTLD_NEXT, "mremap"), __ATOMIC_RELEASE);
+	__atomic_store_n(&next.shmat, (libc_shmat_fn)dlsym(RTLD_NEXT, "shmat"), __ATOMIC_RELEASE);
+	__atomic_store_n(&next.shmdt, (libc_shmdt_fn)dlsym(RTLD_NEXT, "shmdt"), __ATOMIC_RELEASE);
+	__atomic_store_n(&next.syscall, (libc_syscall_fn)dlsym(RTLD_NEXT, "syscall"), __ATOMIC_RELEASE);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 

@@ -74,6 +74,32 @@ static int set_value(struct nc_options *o, int id, const char *v, size_t n)
 			return -1;
 		o->value[id] = (unsigned long long)e;
 		return 0;
+	case NC_KIND_FLAGS: {
+		unsigned long long set = 0;
+		int words = 0, none = 0, last = 0; /* last: index of "none" */
+		for (const char *q = d->valid; *q; q++)
+			last += *q == ',';
+		for (size_t a = 0; a < n;) {
+			size_t z = a;
+			while (z < n && v[z] != ',')
+				z++;
+			e = enum_index(d->valid, v + a, z - a);
+			if (e < 0)
+				return -1;
+			if (e == last)
+				none = 1;
+			else
+				set |= 1ULL << e;
+			words++;
+			a = z + 1;
+			if (z + 1 == n) /* a trailing comma */
+				return -1;
+		}
+		if (words == 0 || (none && words > 1))
+			return -1;
+		o->value[id] = set;
+		return 0;
+	}
 	case NC_KIND_UINT: { /* valid reads "0..MAX" */
 		const char *mx = d->valid;
 		unsigned long long max;

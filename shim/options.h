@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 
-enum nc_kind { NC_KIND_ENUM, NC_KIND_UINT, NC_KIND_BOOL, NC_KIND_PATH };
+/* ENUM: one word of the valid list; FLAGS: a comma list of them, as a bit set
+ * (bit i = word i), where the last word ("none") means the empty set and must
+ * stand alone; UINT: "0..MAX"; BOOL: 0 or 1; PATH: a file name. */
+enum nc_kind { NC_KIND_ENUM, NC_KIND_FLAGS, NC_KIND_UINT, NC_KIND_BOOL, NC_KIND_PATH };
 
 enum nc_option_id {
 #define NC_OPTION(name, kind, def, valid, help) NC_OPT_##name,
@@ -17,6 +20,7 @@ enum nc_option_id {
 /* Enum values are indexes into the option's valid list, in order. */
 enum { NC_MODE_ENFORCE, NC_MODE_WARN, NC_MODE_ABORT, NC_MODE_OFF };
 enum { NC_CHECK_KERNEL, NC_CHECK_TABLE };
+enum { NC_ALLOW_OWN = 1, NC_ALLOW_RESERVED = 2 };
 
 #define NC_PATH_MAX 1024
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
+#include "arena.h"
 #include "sys.h"
 
 struct nc_table nc_the_table;
@@ -51,24 +52,20 @@ unsigned nc_kind_from_name(const char *name, size_t len, unsigned perms, uint64_
 	return NC_RK_FILE;
 }
 
-/* Replace an mmap'd array by one twice as large (raw calls: the shim's memory must
- * not come from the program's allocator, and its own mmaps must not be checked). */
-static int grow(void **p, size_t *cap, size_t elem, size_t need)
+/* The table's storage: fixed slices of the arena (see arena.h for why). */
+static int storage(struct nc_table *t)
 {
-	size_t ncap = *cap ? *cap : 4096 / elem;
-	while (ncap < need)
-		ncap *= 2;
-	size_t bytes = (ncap * elem + nc_page_size - 1) & ~(nc_page_size - 1);
-	long m = nc_sys_mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (nc_sys_failed(m))
-		return (int)m;
-	char *dst = (char *)m, *src = *p;
-	for (size_t i = 0; i < *cap * elem; i++)
-		dst[i] = src[i];
-	if (*p)
-		nc_sys_munmap(*p, (*cap * elem + nc_page_size - 1) & ~(nc_page_size - 1));
-	*p = dst;
-	*cap = bytes / elem;
+	if (t->r)
+		return 0;
+	size_t rb, nb;
+	struct nc_region *r = nc_arena_part(NC_ARENA_REGIONS, &rb);
+	char *names = nc_arena_part(NC_ARENA_NAMES, &nb);
+	if (!r || !names)
+		return -1;
+	t->r = r;
+	t->cap = rb / sizeof(*r);
+	t->names = names;
+	t->names_cap = nb;
 	return 0;
 }
 
@@ -79,11 +76,11 @@ static int add_entry(void *ctx, const struct nc_maps_entry *e)
 	 * repeat or overlap what came earlier, so keep the table strictly ascending. */
 	if (t->n && e->start < t->r[t->n - 1].end)
 		return 0;
-	if (t->n == t->cap && grow((void **)&t->r, &t->cap, sizeof(*t->r), t->n + 1) < 0)
+	if (t->n == t->cap)
 		return 1;
-	if (t->names_len + e->path_len + 1 > t->names_cap &&
-	    grow((void **)&t->names, &t->names_cap, 1, t->names_len + e->path_len + 1) < 0)
-		return 1;
+	size_t name_len = e->path_len; /* a full name arena keeps the entry, not its path */
+	if (t->names_len + name_len + 1 > t->names_cap)
+		name_len = 0;
 	struct nc_region *r = &t->r[t->n++];
 	r->start = e->start;
 	r->end = e->end;
@@ -93,8 +90,8 @@ static int add_entry(void *ctx, const struct nc_maps_entry *e)
 	r->dev_minor = e->dev_minor;
 	r->perms = e->perms;
 	r->name_off = (uint32_t)t->names_len;
-	r->name_len = (uint32_t)e->path_len;
-	for (size_t i = 0; i < e->path_len; i++)
+	r->name_len = (uint32_t)name_len;
+	for (size_t i = 0; i < name_len; i++)
 		t->names[t->names_len++] = e->path[i];
 	t->names[t->names_len++] = 0;
 	r->kind = nc_kind_from_name(e->path, e->path_len, e->perms, e->inode);
@@ -132,6 +129,10 @@ int nc_table_load(struct nc_table *t, nc_maps_read_fn rd, void *ctx)
 	t->n = 0;
 	t->names_len = 0;
 	t->stats = (struct nc_maps_stats){0, 0, 0};
+	if (storage(t) < 0) {
+		t->failed = -12; /* ENOMEM */
+		return t->failed;
+	}
 	int r = nc_maps_stream(rd, ctx, maps_buf, sizeof(maps_buf), add_entry, t, &t->stats);
 	if (r < 0) {
 		t->n = 0;

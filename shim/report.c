@@ -18,11 +18,6 @@
 
 unsigned long nc_attempts;
 
-#if defined(__x86_64__)
-#define NC_USER_TOP 0x7ffffffff000UL /* 47-bit user space: mmap never goes higher unasked */
-#else
-#define NC_USER_TOP 0x1000000000000UL
-#endif
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
 #define NC_MAX_VICTIMS_SHOWN 16
 
@@ -55,14 +50,34 @@ static const struct {
 	{MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
 };
 
-static void put_flags(struct nc_buf *b, int flags)
+static const struct {
+	int bit;
+	const char *name;
+} mremap_flag_names[] = {
+	{1, "MREMAP_MAYMOVE"},
+	{2, "MREMAP_FIXED"},
+	{4, "MREMAP_DONTUNMAP"},
+}, shm_flag_names[] = {
+	{010000, "SHM_RDONLY"},
+	{020000, "SHM_RND"},
+	{040000, "SHM_REMAP"},
+	{0100000, "SHM_EXEC"},
+};
+
+#define NC_NAMES(a) (a), sizeof(a) / sizeof((a)[0])
+
+static void put_bits(struct nc_buf *b, int flags, const void *names_, size_t n)
 {
+	const struct {
+		int bit;
+		const char *name;
+	} *names = names_;
 	int rest = flags, first = 1;
-	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-		int bit = flag_names[i].bit;
+	for (size_t i = 0; i < n; i++) {
+		int bit = names[i].bit;
 		if (bit && (rest & bit) == bit) {
 			nc_buf_str(b, first ? "" : "|");
-			nc_buf_str(b, flag_names[i].name);
+			nc_buf_str(b, names[i].name);
 			rest &= ~bit;
 			first = 0;
 		}
@@ -223,29 +238,61 @@ static void put_caller(struct nc_buf *b, struct nc_vmas *s, uintptr_t pc)
 	}
 }
 
-void nc_report_attempt(const struct nc_call *c, enum nc_event ev, int force_table)
+static void put_call(struct nc_buf *b, const struct nc_call *c)
 {
-	static const char *const words[] = {"refused", "allowed", "aborting on"};
+	nc_buf_str(b, c->name);
+	switch (c->door) {
+	case NC_DOOR_MMAP:
+		nc_buf_str(b, "(addr=");
+		nc_buf_hex(b, c->addr);
+		nc_buf_str(b, ", len=");
+		nc_buf_u(b, c->len);
+		nc_buf_str(b, ", prot=");
+		put_prot(b, c->prot);
+		nc_buf_str(b, ", flags=");
+		put_bits(b, c->flags, NC_NAMES(flag_names));
+		nc_buf_str(b, ", fd=");
+		nc_buf_i(b, c->fd);
+		nc_buf_str(b, ", offset=");
+		nc_buf_i(b, (long long)c->offset);
+		break;
+	case NC_DOOR_MREMAP:
+		nc_buf_str(b, "(old_addr=");
+		nc_buf_hex(b, c->old_addr);
+		nc_buf_str(b, ", old_len=");
+		nc_buf_u(b, c->old_len);
+		nc_buf_str(b, ", new_len=");
+		nc_buf_u(b, c->len);
+		nc_buf_str(b, ", flags=");
+		put_bits(b, c->flags, NC_NAMES(mremap_flag_names));
+		nc_buf_str(b, ", new_addr=");
+		nc_buf_hex(b, c->addr);
+		break;
+	case NC_DOOR_SHMAT:
+		nc_buf_str(b, "(shmid=");
+		nc_buf_i(b, c->shmid);
+		nc_buf_str(b, ", shmaddr=");
+		nc_buf_hex(b, c->addr);
+		nc_buf_str(b, ", shmflg=");
+		put_bits(b, c->flags, NC_NAMES(shm_flag_names));
+		nc_buf_str(b, ", size=");
+		nc_buf_u(b, c->len);
+		break;
+	}
+	nc_buf_ch(b, ')');
+}
+
+void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *reason, int force_table)
+{
+	static const char *const words[] = {"refused", "allowed", "aborting on", "allowed"};
 	char line[4096];
 	struct nc_buf b = NC_BUF_INIT(line);
 	b.cap -= 1; /* room for the newline */
 	nc_buf_str(&b, "noclobber: ");
 	nc_buf_str(&b, words[ev]);
 	nc_buf_ch(&b, ' ');
-	nc_buf_str(&b, c->name);
-	nc_buf_str(&b, "(addr=");
-	nc_buf_hex(&b, c->addr);
-	nc_buf_str(&b, ", len=");
-	nc_buf_u(&b, c->len);
-	nc_buf_str(&b, ", prot=");
-	put_prot(&b, c->prot);
-	nc_buf_str(&b, ", flags=");
-	put_flags(&b, c->flags);
-	nc_buf_str(&b, ", fd=");
-	nc_buf_i(&b, c->fd);
-	nc_buf_str(&b, ", offset=");
-	nc_buf_i(&b, (long long)c->offset);
-	nc_buf_str(&b, ") pid=");
+	put_call(&b, c);
+	nc_buf_str(&b, " pid=");
 	nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
 	nc_buf_str(&b, " tid=");
 	nc_buf_u(&b, (unsigned long long)nc_sys_gettid());
@@ -259,6 +306,10 @@ void nc_report_attempt(const struct nc_call *c, enum nc_event ev, int force_tabl
 	nc_vmas_end(&s);
 	if (ev == NC_EV_ALLOWED)
 		nc_buf_str(&b, " reason=mode=warn");
+	if (ev == NC_EV_PERMITTED) {
+		nc_buf_str(&b, " reason=");
+		nc_buf_str(&b, reason);
+	}
 
 	b.cap += 1;
 	nc_buf_ch(&b, '\n');

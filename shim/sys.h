@@ -46,6 +46,14 @@ static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, l
 #error "libnoclobber: raw system calls are written for x86_64 and aarch64 only"
 #endif
 
+/* The top of user address space as the kernel sets it when no mapping was asked
+ * for above it (TASK_SIZE with 4-level pages / a 48-bit VA). */
+#if defined(__x86_64__)
+#define NC_USER_TOP 0x7ffffffff000UL
+#else
+#define NC_USER_TOP 0x1000000000000UL
+#endif
+
 #define nc_sys(n, a, b, c) nc_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
 /* A kernel return value in [-4095, -1] is -errno. */

@@ -4,6 +4,9 @@
  *
  * Targets that are not ours: libc-text, libc-data, ldso, exe, stack, heap, vdso.
  * Our own mappings: own-anon, own-file, own-none (PROT_NONE reservation).
+ * Mappings made behind the shim's back (a raw system call, as libc's internal
+ * mmap or another party would): foreign-anon, foreign-none; own-and-foreign (one
+ * call over both); reused (ours once, unmapped, then mapped by someone else).
  * Geometry, around an own mapping M of 2 pages (pictures in the cases below):
  *   straddle-end, straddle-start, multi, free, adjacent-below, adjacent-above.
  *
@@ -63,6 +66,20 @@ static void *own(size_t pages, int prot)
 	memset(p, 0x5a, pages * pg);
 	mprotect(p, pages * pg, prot);
 	return p;
+}
+
+/* A mapping the shim does not see being made. */
+static void *foreign(uintptr_t at, size_t pages, int prot)
+{
+	long r = nc_syscall6(SYS_mmap, (long)at, (long)(pages * pg), prot,
+			     MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED_NOREPLACE : 0), -1, 0);
+	if (nc_sys_failed(r)) {
+		fprintf(stderr, "raw mmap failed: %ld\n", r);
+		exit(2);
+	}
+	if (prot & PROT_WRITE)
+		memset((void *)r, 0x66, pages * pg);
+	return (void *)r;
 }
 
 /* A free range of n pages: reserve it, then give it back. */
@@ -151,6 +168,24 @@ int main(int argc, char **argv)
 		mprotect((void *)(f + pg), pg, PROT_READ);
 		target = f;
 		len = 3 * pg;
+	} else if (!strcmp(t, "foreign-anon")) {
+		target = (uintptr_t)foreign(0, 2, PROT_READ | PROT_WRITE);
+	} else if (!strcmp(t, "foreign-none")) {
+		target = (uintptr_t)foreign(0, 2, PROT_NONE);
+		snap = 0;
+	} else if (!strcmp(t, "own-and-foreign")) {
+		/*   O F          our page and a foreign one; one call over both
+		 *   X X                                                         */
+		uintptr_t f = free_range(2);
+		mmap((void *)f, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		memset((void *)f, 0x5a, pg);
+		foreign(f + pg, 1, PROT_READ | PROT_WRITE);
+		target = f;
+		len = 2 * pg;
+	} else if (!strcmp(t, "reused")) {
+		void *p = own(2, PROT_READ | PROT_WRITE);
+		munmap(p, 2 * pg);
+		target = (uintptr_t)foreign((uintptr_t)p, 2, PROT_READ | PROT_WRITE);
 	} else if (!strcmp(t, "free")) {
 		target = free_range(4);
 		snap = 0;

@@ -1,8 +1,12 @@
-# Real clobbers: each foreign or own target must be refused with its memory intact
-# (both decision paths), let through and logged in mode=warn, and killed by SIGABRT
-# after logging in mode=abort. Overlap-free geometry must just work.
+# Real clobbers: memory that is not the program's must be refused with its
+# contents intact (both decision paths), let through and logged in mode=warn, and
+# killed by SIGABRT after logging in mode=abort. The program's own mappings and
+# PROT_NONE reservations may be replaced by default (allow=own,reserved), and are
+# protected like the rest with allow=none. Overlap-free geometry must just work.
 
-targets="libc-text libc-data ldso exe stack heap vdso own-anon own-file own-none straddle-end straddle-start multi"
+foreign="libc-text libc-data ldso exe stack heap vdso foreign-anon own-and-foreign reused"
+owned="own-anon own-file own-none straddle-end straddle-start multi"
+targets="$foreign $owned foreign-none"
 
 # The victim each target must name in the log (a piece of the victims= field).
 victim_of() {
@@ -14,23 +18,47 @@ victim_of() {
 	stack) echo 'rw-p 00000000 \[stack\] (stack)' ;;
 	heap) echo 'rw-p 00000000 \[heap\] (heap)' ;;
 	vdso) echo 'r-xp 00000000 \[vdso\] (vdso)' ;;
-	own-anon | straddle-end | straddle-start) echo 'rw-p 00000000 (anon)' ;;
-	own-none) echo '---p 00000000 (anon)' ;;
+	own-anon | straddle-end | straddle-start | foreign-anon | reused) echo 'rw-p 00000000 (anon)' ;;
+	own-none | foreign-none) echo '---p 00000000 (anon)' ;;
+	own-and-foreign) echo 'rw-p 00000000 (anon)' ;; # the kernel merges the two
 	own-file) echo 'r--p 00000000 /tmp/noclobber-test-[^ ]* (deleted) (file)' ;;
 	multi) echo '3: [^|]*rw-p[^|]* | [^|]*r--p[^|]* | [^|]*rw-p' ;;
 	esac
 }
 
-for check in kernel table; do
-	for t in $targets; do
-		run_shim "check=$check" "$T/clobber" "$t"
-		v=$(victim_of "$t")
-		why="$out"
-		expect "enforce check=$check $t: EEXIST, memory intact, one line naming $v" \
+refused_ok() { # OPTIONS TARGET
+	local t=$2 v
+	run_shim "$1" "$T/clobber" "$t"
+	v=$(victim_of "$t")
+	why="$out"
+	expect "refused ($1) $t: EEXIST, memory intact, one line naming $v" \
 			eval '[ $rc -eq 0 ] && has "result=EEXIST intact=\(yes\|n/a\)" &&
 			      [ "$(lines "^noclobber: refused mmap(")" = 1 ] && grep -q "^noclobber: refused mmap(.*victims=.*$v" <<<"$out"'
-	done
+}
+allowed_ok() { # OPTIONS TARGET [REASON]
+	local reason=${3:-}
+	run_shim "$1" "$T/clobber" "$2"
+	why="$out"
+	if [ -n "$reason" ]; then
+		expect "allowed ($1) $2: replaced, logged as allowed, reason=$reason" \
+			eval '[ $rc -eq 0 ] && has result=ok && [ "$(lines "^noclobber:")" = 1 ] && has "^noclobber: allowed mmap(.* reason=$reason$"'
+	else
+		expect "allowed ($1) $2: replaced, nothing logged" eval '[ $rc -eq 0 ] && has result=ok && ! has noclobber:'
+	fi
+}
+for check in kernel table; do
+	for t in $foreign; do refused_ok "check=$check" "$t"; done
+	for t in $owned foreign-none; do allowed_ok "check=$check" "$t"; done
+	for t in $targets; do refused_ok "check=$check:allow=none" "$t"; done
 done
+for t in $owned; do allowed_ok "verbosity=1" "$t" own; done
+allowed_ok "verbosity=1" foreign-none reserved
+allowed_ok "verbosity=1:allow=own" own-none own
+refused_ok "allow=own" foreign-none
+allowed_ok "verbosity=1:allow=reserved" own-none reserved
+allowed_ok "verbosity=1:allow=reserved" foreign-none reserved
+refused_ok "allow=reserved" own-anon
+refused_ok "allow=reserved" libc-text
 
 # The line, field by field, for the classic case.
 run_shim "" "$T/clobber" libc-text
@@ -55,7 +83,7 @@ expect "log: hint names a range of the requested length" hint_ok
 for t in libc-text stack multi straddle-end; do
 	for check in kernel table; do
 		rm -f "$TMP/hint.log"
-		out=$(CLOBBER_HINT_LOG="$TMP/hint.log" NOCLOBBER_OPTIONS="check=$check:log_path=$TMP/hint.log" \
+		out=$(CLOBBER_HINT_LOG="$TMP/hint.log" NOCLOBBER_OPTIONS="allow=none:check=$check:log_path=$TMP/hint.log" \
 			LD_PRELOAD="$SHIM" "$T/clobber" $t 2>&1)
 		why="$out $(cat "$TMP/hint.log")"
 		expect "hint check=$check $t: the kernel lets us map the hinted range" has "hint=free len="
@@ -84,14 +112,14 @@ done
 # it refuses to split the vdso, say) and are logged as allowed.
 for t in $targets; do
 	bare=$("$T/clobber" "$t" 2>&1 | grep -o 'result=[^ ]*')
-	run_shim "mode=warn" "$T/clobber" "$t"
+	run_shim "mode=warn:allow=none" "$T/clobber" "$t"
 	why="without the shim: $bare; with it: $out"
 	expect "warn $t: call performed as without the shim, logged as allowed" \
 		eval '[ $rc -eq 0 ] && has "$bare" && [ "$(lines "^noclobber: allowed mmap(.* reason=mode=warn$")" = 1 ]'
 done
 
 # mode=abort: logged, then SIGABRT (status 134 from the shell).
-for t in libc-text stack own-anon; do
+for t in libc-text stack foreign-anon; do
 	run_shim "mode=abort" "$T/clobber" "$t"
 	why="rc=$rc $out"
 	expect "abort $t: logged, then killed by SIGABRT" \
@@ -99,7 +127,7 @@ for t in libc-text stack own-anon; do
 done
 
 # mode=off: pure pass-through, nothing logged.
-run_shim "mode=off" "$T/clobber" own-anon
+run_shim "mode=off" "$T/clobber" libc-data
 why="$out"
 expect "off: MAP_FIXED goes through, nothing logged" eval 'has "result=ok" && ! has noclobber:'
 

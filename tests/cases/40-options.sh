@@ -11,7 +11,7 @@ bad_option() { # OPTIONS EXPECTED-LINE-REGEX
 bad_option "mode=foo" "^noclobber: NOCLOBBER_OPTIONS: bad value 'foo' for mode; valid values: enforce, warn, abort, off$"
 bad_option "mode=" "^noclobber: NOCLOBBER_OPTIONS: bad value '' for mode; valid values: enforce, warn, abort, off$"
 bad_option "check=fast" "bad value 'fast' for check; valid values: kernel, table$"
-bad_option "mdoe=warn" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mdoe'; valid options are mode, check, log_path, exitcode, help"
+bad_option "mdoe=warn" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mdoe'; valid options are mode, allow, verbosity, check, log_path, exitcode, help"
 bad_option "mode" "option without a value 'mode'; write it as key=value"
 bad_option "exitcode=256" "bad value '256' for exitcode; valid values: 0..255$"
 bad_option "exitcode=-1" "bad value '-1' for exitcode"
@@ -65,3 +65,10 @@ expect "log_path: no attempt, no file" test ! -e "$TMP/quiet.log"
 readme_table=$(sed -n '/^<!-- OPTIONS/,/^<!-- \/OPTIONS/p' README.md | sed '1d;$d')
 why=$(diff <(echo "$readme_table") <(scripts/options-table.sh))
 expect "README: the option table matches shim/options.def" test -z "$why"
+
+# allow= is a comma list; none stands alone.
+bad_option "allow=own,bogus" "bad value 'own,bogus' for allow; valid values: own, reserved, none$"
+bad_option "allow=none,own" "bad value 'none,own' for allow"
+bad_option "allow=" "bad value '' for allow"
+bad_option "allow=own," "bad value 'own,' for allow"
+bad_option "verbosity=2" "bad value '2' for verbosity; valid values: 0..1$"

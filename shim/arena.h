@@ -1,0 +1,23 @@
+/* arena.h - the shim's own memory: one reservation, made once.
+ *
+ * The shim's tables must not come from malloc, and growing them with fresh
+ * mmaps would drop small mappings into whatever hole the kernel picks next: the
+ * very holes the program believes free and may MAP_FIXED into. So all of it lives
+ * in one region mapped on first use, MAP_NORESERVE: pages cost memory only once
+ * touched. Each table gets a fixed slice. */
+#ifndef NC_ARENA_H
+#define NC_ARENA_H
+
+#include <stddef.h>
+
+enum nc_arena_part {
+	NC_ARENA_OWN,     /* own.c: the own set */
+	NC_ARENA_REGIONS, /* regions.c: the table's entries */
+	NC_ARENA_NAMES,   /* regions.c: the table's path strings */
+	NC_ARENA_PARTS
+};
+
+/* Base of a part, or NULL if the arena could not be mapped; *size gets its size. */
+void *nc_arena_part(enum nc_arena_part part, size_t *size);
+
+#endif

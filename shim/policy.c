@@ -1,0 +1,104 @@
+/* policy.c - the allow= policy and the modes, see policy.h.
+ *
+ * Real programs (JVMs, V8, Go, qemu, wine) use MAP_FIXED on memory they reserved
+ * themselves, so the default allows replacing the program's own mappings and
+ * PROT_NONE reservations (they hold no data); everything else is protected. A call
+ * that touches both is refused whole. */
+#include "policy.h"
+
+#include <stdlib.h>
+
+#include "options.h"
+#include "own.h"
+#include "regions.h"
+#include "sys.h"
+#include "vmas.h"
+
+uintptr_t nc_range_end(uintptr_t addr, size_t len)
+{
+	uintptr_t l = (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
+	return addr + l < addr || l < len ? UINTPTR_MAX : addr + l;
+}
+
+/* A reservation: private, anonymous, no access. Whoever made it, it holds no data. */
+static int is_reservation(const struct nc_vma *v)
+{
+	return (v->perms & (NC_PERM_R | NC_PERM_W | NC_PERM_X | NC_PERM_S)) == 0 && v->inode == 0 &&
+	       v->kind == NC_RK_ANON;
+}
+
+/* The calling thread's own stack: the anonymous mapping that holds its stack
+ * pointer, not the main [stack]. Threads the program creates get their stacks
+ * from libc, behind the shim's back, but a thread that remaps part of its own
+ * stack (a JVM committing its guard zone) is touching nothing of anyone else's. */
+static int is_own_thread_stack(const struct nc_vma *v)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return v->start <= sp && sp < v->end && v->kind == NC_RK_ANON && v->inode == 0 &&
+	       !(v->perms & NC_PERM_S);
+}
+
+/* Why allow= lets [start, end) be replaced, or NULL if something there is protected. */
+static const char *allowed_reason(uintptr_t start, uintptr_t end, int use_table)
+{
+	unsigned allow = (unsigned)NC_OPT(allow);
+	if (!allow)
+		return 0;
+	struct nc_vmas s;
+	struct nc_vma v;
+	if (nc_vmas_begin(&s, use_table) < 0) { /* no /proc: only the own set can vouch */
+		nc_vmas_end(&s);
+		return 0;
+	}
+	int own = 0, reserved = 0, protected = 0;
+	for (uintptr_t at = start; at < end && nc_vmas_find(&s, at, 1, &v) == 1 && v.start < end; at = v.end) {
+		uintptr_t a = v.start > start ? v.start : start, z = v.end < end ? v.end : end;
+		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v)))
+			own = 1;
+		else if ((allow & NC_ALLOW_RESERVED) && is_reservation(&v))
+			reserved = 1;
+		else
+			protected = 1;
+		if (protected || v.end <= at)
+			break;
+	}
+	nc_vmas_end(&s);
+	if (protected)
+		return 0;
+	if (own && reserved)
+		return "own+reserved";
+	if (reserved)
+		return "reserved";
+	return own ? "own" : "unmapped meanwhile";
+}
+
+int nc_own_shortcut(const struct nc_call *c, uintptr_t end)
+{
+	if (!(NC_OPT(allow) & NC_ALLOW_OWN) || !nc_own_covers(c->addr, end))
+		return 0;
+	if (NC_OPT(verbosity))
+		nc_report_attempt(c, NC_EV_PERMITTED, "own", NC_OPT(check) == NC_CHECK_TABLE);
+	return 1;
+}
+
+int nc_overlap_verdict(const struct nc_call *c, int use_table)
+{
+	const char *why = allowed_reason(c->addr, nc_range_end(c->addr, c->len), use_table);
+	if (why) {
+		if (NC_OPT(verbosity))
+			nc_report_attempt(c, NC_EV_PERMITTED, why, use_table);
+		return 1;
+	}
+	__atomic_add_fetch(&nc_attempts, 1, __ATOMIC_RELAXED);
+	switch (NC_OPT(mode)) {
+	case NC_MODE_WARN:
+		nc_report_attempt(c, NC_EV_ALLOWED, 0, use_table);
+		return 1;
+	case NC_MODE_ABORT:
+		nc_report_attempt(c, NC_EV_ABORTING, 0, use_table);
+		abort();
+	default:
+		nc_report_attempt(c, NC_EV_REFUSED, 0, use_table);
+		return 0;
+	}
+}
