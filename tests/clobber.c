@@ -2,6 +2,15 @@
  *
  *   clobber TARGET [LEN_PAGES]
  *
+ * CLOBBER_DOOR picks the call that tries to take the target (default mmap):
+ *   mmap, syscall-mmap     mmap(target, len, rwx, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED)
+ *   mremap, syscall-mremap a fresh mapping moved there with MREMAP_MAYMOVE|MREMAP_FIXED
+ *                          (prints source=intact|moved|damaged afterwards)
+ *   shmat, syscall-shmat   a fresh SysV segment attached there with SHM_REMAP
+ *                          (prints nattch=N afterwards)
+ *   mremap-nomaymove, mremap-unaligned, mremap-overlap: malformed moves the
+ *                          kernel must refuse with EINVAL, whatever the target
+ *
  * Targets that are not ours: libc-text, libc-data, ldso, exe, stack, heap, vdso.
  * Our own mappings: own-anon, own-file, own-none (PROT_NONE reservation).
  * Mappings made behind the shim's back (a raw system call, as libc's internal
@@ -20,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -204,11 +214,45 @@ int main(int argc, char **argv)
 	static unsigned char before[4096];
 	if (snap)
 		memcpy(before, (void *)target, sizeof(before));
+
+	const char *door = getenv("CLOBBER_DOOR") ? getenv("CLOBBER_DOOR") : "mmap";
+	unsigned char *src = 0;
+	int shmid = -1;
+	if (!strncmp(door, "mremap", 6) || !strcmp(door, "syscall-mremap")) {
+		src = mmap(NULL, len + pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		memset(src, 0x77, len + pg);
+	} else if (strstr(door, "shmat")) {
+		shmid = shmget(IPC_PRIVATE, len, IPC_CREAT | 0600);
+		if (shmid < 0) {
+			perror("shmget");
+			return 2;
+		}
+	}
 	fflush(NULL);
 
 	errno = 0;
-	void *r = mmap((void *)target, len, PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	void *r = MAP_FAILED;
+	const int rwx = PROT_READ | PROT_WRITE | PROT_EXEC, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	if (!strcmp(door, "mmap"))
+		r = mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
+	else if (!strcmp(door, "syscall-mmap"))
+		r = (void *)syscall(SYS_mmap, target, len, rwx, anon | MAP_FIXED, -1, 0);
+	else if (!strcmp(door, "mremap"))
+		r = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)target);
+	else if (!strcmp(door, "syscall-mremap"))
+		r = (void *)syscall(SYS_mremap, src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	else if (!strcmp(door, "mremap-nomaymove"))
+		r = mremap(src, len, len, MREMAP_FIXED, (void *)target);
+	else if (!strcmp(door, "mremap-unaligned"))
+		r = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(target + 1));
+	else if (!strcmp(door, "mremap-overlap")) /* new range overlaps the old one */
+		r = mremap(src, len + pg, len, MREMAP_MAYMOVE | MREMAP_FIXED, src + pg);
+	else if (!strcmp(door, "shmat"))
+		r = shmat(shmid, (void *)target, SHM_REMAP);
+	else if (!strcmp(door, "syscall-shmat"))
+		r = (void *)syscall(SYS_shmat, shmid, target, SHM_REMAP);
+	if (r == (void *)-1)
+		r = MAP_FAILED;
 	int err = errno;
 
 	/* From here on: no libc (its text may be gone in mode=warn). */
@@ -230,6 +274,21 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(before); i++)
 			same &= now[i] == before[i];
 		t_write(1, same ? "yes" : "no");
+	}
+	if (src) {
+		/* A refused move leaves the source where and as it was. */
+		int same = 1;
+		if (r == MAP_FAILED)
+			for (size_t i = 0; i < len; i++)
+				same &= src[i] == 0x77;
+		t_write(1, r != MAP_FAILED ? " source=moved" : same ? " source=intact" : " source=damaged");
+	}
+	if (shmid >= 0) {
+		struct shmid_ds ds;
+		long n = nc_syscall6(SYS_shmctl, shmid, IPC_STAT, (long)&ds, 0, 0, 0);
+		t_write(1, " nattch=");
+		t_write(1, n < 0 ? "?" : t_dec((long)ds.shm_nattch));
+		nc_syscall6(SYS_shmctl, shmid, IPC_RMID, 0, 0, 0, 0);
 	}
 	t_write(1, "\n");
 	if (r == (void *)target)
