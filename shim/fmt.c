@@ -77,3 +77,46 @@ int nc_parse_u(const char *s, size_t n, unsigned long long max, unsigned long lo
 	*out = v;
 	return 0;
 }
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), the usual
+ * era-based arithmetic: 400-year eras of 146097 days. */
+static void civil(long long days, long long *y, unsigned *m, unsigned *d)
+{
+	days += 719468;
+	long long era = (days >= 0 ? days : days - 146096) / 146097;
+	unsigned doe = (unsigned)(days - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+static void two(struct nc_buf *b, unsigned v, char after)
+{
+	nc_buf_ch(b, (char)('0' + v / 10 % 10));
+	nc_buf_ch(b, (char)('0' + v % 10));
+	if (after)
+		nc_buf_ch(b, after);
+}
+
+void nc_buf_time(struct nc_buf *b, long long s, long us)
+{
+	long long days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+	long long rem = s - days * 86400, y;
+	unsigned m, d;
+	civil(days, &y, &m, &d);
+	nc_buf_i(b, y);
+	nc_buf_ch(b, '-');
+	two(b, m, '-');
+	two(b, d, 'T');
+	two(b, (unsigned)(rem / 3600), ':');
+	two(b, (unsigned)(rem / 60 % 60), ':');
+	two(b, (unsigned)(rem % 60), '.');
+	char frac[6];
+	for (int i = 5; i >= 0; i--, us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	nc_buf_mem(b, frac, 6);
+	nc_buf_ch(b, 'Z');
+}

@@ -23,6 +23,9 @@ void nc_buf_i(struct nc_buf *b, long long v);
 void nc_buf_hex(struct nc_buf *b, unsigned long long v); /* 0x prefixed */
 void nc_buf_hexw(struct nc_buf *b, unsigned long long v, int width); /* no prefix, zero padded */
 
+/* A wall-clock time as ISO 8601 UTC with microseconds: 2026-11-25T12:50:01.123456Z */
+void nc_buf_time(struct nc_buf *b, long long s, long us);
+
 /* Strict parsers for option values; return 0 on success, -1 otherwise. */
 int nc_parse_u(const char *s, size_t n, unsigned long long max, unsigned long long *out);
 

@@ -16,6 +16,7 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "decide.h"
 #include "log.h"
 #include "options.h"
@@ -335,6 +336,10 @@ static void after_fork_child(void)
 __attribute__((constructor(102))) static void nc_start(void)
 {
 	nc_init_options();
+	/* Map the shim's own memory now, before the program looks for free ranges:
+	 * mapped later, it could land in a range the program just found free. */
+	size_t size;
+	nc_arena_part(NC_ARENA_OWN, &size);
 	/* Calls made while dlsym runs (its calloc may reach a malloc built on mmap)
 	 * find the pointers still NULL and go to the kernel directly. */
 	libc_mmap_fn m = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap");

@@ -1,17 +1,11 @@
-/* report.c - composing the attempt line of report.h.
- *
- * noclobber: refused mmap(addr=0x7f..., len=4096, prot=rwx, flags=MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED,
- *   fd=-1, offset=0) pid=41 tid=41 caller=/t/clobber+0x11a9 (main+0x30)
- *   victims=1: 7f...-7f... r-xp 00026000 fe:00 332835 /usr/lib/x86_64-linux-gnu/libc.so.6 (image)
- *   hint=0x7f...-0x7f...
- * (one line; wrapped here). */
+/* report.c - gathering the facts of one attempt, see report.h. */
 #include "report.h"
 
-#include <sys/mman.h>
+#include <time.h>
 
 #include "caller.h"
-#include "fmt.h"
 #include "log.h"
+#include "options.h"
 #include "regions.h"
 #include "sys.h"
 #include "vmas.h"
@@ -19,165 +13,62 @@
 unsigned long nc_attempts;
 
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
-#define NC_MAX_VICTIMS_SHOWN 16
 
-static const struct {
-	int bit;
-	const char *name;
-} flag_names[] = {
-	{MAP_SHARED, "MAP_SHARED"},
-	{MAP_PRIVATE, "MAP_PRIVATE"},
-#ifdef MAP_SHARED_VALIDATE
-	{MAP_SHARED_VALIDATE & ~(MAP_SHARED | MAP_PRIVATE), "MAP_SHARED_VALIDATE"},
-#endif
-	{MAP_FIXED, "MAP_FIXED"},
-	{MAP_ANONYMOUS, "MAP_ANONYMOUS"},
-#ifdef MAP_32BIT
-	{MAP_32BIT, "MAP_32BIT"},
-#endif
-	{MAP_GROWSDOWN, "MAP_GROWSDOWN"},
-	{MAP_DENYWRITE, "MAP_DENYWRITE"},
-	{MAP_EXECUTABLE, "MAP_EXECUTABLE"},
-	{MAP_LOCKED, "MAP_LOCKED"},
-	{MAP_NORESERVE, "MAP_NORESERVE"},
-	{MAP_POPULATE, "MAP_POPULATE"},
-	{MAP_NONBLOCK, "MAP_NONBLOCK"},
-	{MAP_STACK, "MAP_STACK"},
-	{MAP_HUGETLB, "MAP_HUGETLB"},
-#ifdef MAP_SYNC
-	{MAP_SYNC, "MAP_SYNC"},
-#endif
-	{MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
-};
-
-static const struct {
-	int bit;
-	const char *name;
-} mremap_flag_names[] = {
-	{1, "MREMAP_MAYMOVE"},
-	{2, "MREMAP_FIXED"},
-	{4, "MREMAP_DONTUNMAP"},
-}, shm_flag_names[] = {
-	{010000, "SHM_RDONLY"},
-	{020000, "SHM_RND"},
-	{040000, "SHM_REMAP"},
-	{0100000, "SHM_EXEC"},
-};
-
-#define NC_NAMES(a) (a), sizeof(a) / sizeof((a)[0])
-
-static void put_bits(struct nc_buf *b, int flags, const void *names_, size_t n)
+static size_t copy_name(char *dst, size_t cap, const char *src, size_t n, int *truncated)
 {
-	const struct {
-		int bit;
-		const char *name;
-	} *names = names_;
-	int rest = flags, first = 1;
-	for (size_t i = 0; i < n; i++) {
-		int bit = names[i].bit;
-		if (bit && (rest & bit) == bit) {
-			nc_buf_str(b, first ? "" : "|");
-			nc_buf_str(b, names[i].name);
-			rest &= ~bit;
-			first = 0;
-		}
-	}
-	if (rest || first) {
-		nc_buf_str(b, first ? "" : "|");
-		nc_buf_hex(b, (unsigned)rest);
-	}
+	*truncated = n >= cap;
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+	dst[n] = 0;
+	return n;
 }
 
-static void put_prot(struct nc_buf *b, int prot)
+static void gather_caller(struct nc_facts *f, struct nc_vmas *s)
 {
-	nc_buf_ch(b, prot & PROT_READ ? 'r' : '-');
-	nc_buf_ch(b, prot & PROT_WRITE ? 'w' : '-');
-	nc_buf_ch(b, prot & PROT_EXEC ? 'x' : '-');
-	int rest = prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC);
-	if (rest) {
-		nc_buf_ch(b, '|');
-		nc_buf_hex(b, (unsigned)rest);
-	}
+	struct nc_caller c;
+	nc_caller_describe(s, f->caller_pc, &c);
+	f->caller_found = c.found && c.module.name_len;
+	if (!f->caller_found)
+		return;
+	int t;
+	f->caller_module_len = copy_name(f->caller_module, sizeof(f->caller_module), c.module.name,
+					 c.module.name_len, &t);
+	f->caller_offset = c.offset;
+	f->caller_offset_is_file = c.offset_is_file;
+	copy_name(f->caller_symbol, sizeof(f->caller_symbol), c.symbol, __builtin_strlen(c.symbol), &t);
+	f->caller_sym_offset = c.sym_offset;
 }
 
-/* Names as the kernel shows them in maps: control bytes as \ooo. */
-static void put_name(struct nc_buf *b, const char *s, size_t n)
+/* Every mapping in [addr, end) is a victim. */
+static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
+			   struct nc_vma *v)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			nc_buf_ch(b, '\\');
-			nc_buf_ch(b, (char)('0' + (c >> 6)));
-			nc_buf_ch(b, (char)('0' + ((c >> 3) & 7)));
-			nc_buf_ch(b, (char)('0' + (c & 7)));
-		} else {
-			nc_buf_ch(b, (char)c);
-		}
-	}
-}
-
-static void put_vma(struct nc_buf *b, const struct nc_vma *v)
-{
-	nc_buf_hexw(b, v->start, 8);
-	nc_buf_ch(b, '-');
-	nc_buf_hexw(b, v->end, 8);
-	nc_buf_ch(b, ' ');
-	nc_buf_ch(b, v->perms & NC_PERM_R ? 'r' : '-');
-	nc_buf_ch(b, v->perms & NC_PERM_W ? 'w' : '-');
-	nc_buf_ch(b, v->perms & NC_PERM_X ? 'x' : '-');
-	nc_buf_ch(b, v->perms & NC_PERM_S ? 's' : 'p');
-	nc_buf_ch(b, ' ');
-	nc_buf_hexw(b, v->offset, 8);
-	nc_buf_ch(b, ' ');
-	if (v->name_len) {
-		put_name(b, v->name, v->name_len);
-		if (v->name_truncated)
-			nc_buf_str(b, "...");
-		nc_buf_ch(b, ' ');
-	}
-	nc_buf_ch(b, '(');
-	nc_buf_str(b, nc_region_kind_name(v->kind));
-	nc_buf_ch(b, ')');
-}
-
-static uintptr_t range_end(uintptr_t addr, size_t len)
-{
-	uintptr_t l = (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
-	return addr + l < addr || l < len ? UINTPTR_MAX : addr + l;
-}
-
-/* Walk the mappings in [addr, end): each one is a victim. */
-static void put_victims(struct nc_buf *b, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
-			struct nc_vma *v)
-{
-	char list[3072];
-	struct nc_buf lb = NC_BUF_INIT(list);
-	unsigned long n = 0;
+	f->victims_known = !s->err;
 	for (uintptr_t at = addr; at < end && nc_vmas_find(s, at, 1, v) == 1 && v->start < end; at = v->end) {
-		if (n < NC_MAX_VICTIMS_SHOWN && lb.len + 256 < lb.cap) {
-			nc_buf_str(&lb, n ? " | " : "");
-			put_vma(&lb, v);
+		if (f->victims_kept < NC_VICTIMS_KEPT) {
+			struct nc_victim *o = &f->victims[f->victims_kept++];
+			o->start = v->start;
+			o->end = v->end;
+			o->offset = v->offset;
+			o->perms = v->perms;
+			o->kind = v->kind;
+			o->name_len = copy_name(o->name, sizeof(o->name), v->name, v->name_len, &o->name_truncated);
+			o->name_truncated |= v->name_truncated;
 		}
-		n++;
+		f->victims_total++;
 		if (v->end <= at)
 			break;
 	}
-	nc_buf_str(b, " victims=");
-	if (s->err) {
-		nc_buf_str(b, "unknown (/proc/self/maps unreadable)");
-		return;
-	}
-	nc_buf_u(b, n);
-	nc_buf_str(b, ": ");
-	nc_buf_mem(b, lb.p, lb.len);
-	if (lb.truncated || n > NC_MAX_VICTIMS_SHOWN)
-		nc_buf_str(b, " | ...");
 }
 
-/* The free range of the same size nearest to addr, above or below it. */
-static void put_hint(struct nc_buf *b, struct nc_vmas *s, uintptr_t addr, size_t len, struct nc_vma *v)
+/* The free range of the same length nearest to addr, above or below it. Walking
+ * up is "the next mapping at or above x"; walking down asks the same question
+ * at x - len: if what comes next starts at or above x, [x - len, x) is free. */
+static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, size_t len, struct nc_vma *v)
 {
-	uintptr_t l = range_end(0, len);
+	uintptr_t l = (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
 	uintptr_t up = 0, down = 0;
 	int have_up = 0, have_down = 0;
 	uintptr_t x = addr;
@@ -193,7 +84,7 @@ static void put_hint(struct nc_buf *b, struct nc_vmas *s, uintptr_t addr, size_t
 		x = v->end;
 	}
 	x = addr;
-	for (int i = 0; i < 64 && l && x >= NC_USER_BOTTOM + l; i++) {
+	for (int i = 0; i < 64 && l && x >= NC_USER_BOTTOM + l && x <= NC_USER_TOP; i++) {
 		int r = nc_vmas_find(s, x - l, 1, v);
 		if (r < 0)
 			break;
@@ -206,127 +97,85 @@ static void put_hint(struct nc_buf *b, struct nc_vmas *s, uintptr_t addr, size_t
 	}
 	if (have_up && have_down && addr - down < up - addr)
 		have_up = 0;
-	nc_buf_str(b, " hint=");
-	if (!have_up && !have_down) {
-		nc_buf_str(b, "none");
-		return;
-	}
-	uintptr_t h = have_up ? up : down;
-	nc_buf_hex(b, h);
-	nc_buf_ch(b, '-');
-	nc_buf_hex(b, h + l);
+	f->hint_found = have_up || have_down;
+	f->hint_start = have_up ? up : down;
+	f->hint_end = f->hint_start + l;
 }
 
-static void put_caller(struct nc_buf *b, struct nc_vmas *s, uintptr_t pc)
+static char program[256];
+
+/* The program's name, for the log and log file names: the executable's base name. */
+static const char *program_name(void)
 {
-	struct nc_caller c;
-	nc_caller_describe(s, pc, &c);
-	nc_buf_str(b, " caller=");
-	if (!c.found || !c.module.name_len) {
-		nc_buf_hex(b, pc);
-		return;
+	if (!program[0]) {
+		char path[1024];
+		long n = nc_syscall6(SYS_readlink, (long)"/proc/self/exe", (long)path, sizeof(path) - 1, 0, 0, 0);
+		size_t start = 0, o = 0;
+		for (long i = 0; i < n; i++)
+			if (path[i] == '/')
+				start = (size_t)i + 1;
+		for (size_t i = start; n > 0 && i < (size_t)n && o < sizeof(program) - 1; i++)
+			program[o++] = path[i];
+		if (!o)
+			program[o++] = '?';
+		program[o] = 0;
 	}
-	put_name(b, c.module.name, c.module.name_len);
-	nc_buf_ch(b, '+');
-	nc_buf_hex(b, c.offset);
-	if (c.symbol[0]) {
-		nc_buf_str(b, " (");
-		put_name(b, c.symbol, __builtin_strlen(c.symbol));
-		nc_buf_ch(b, '+');
-		nc_buf_hex(b, c.sym_offset);
-		nc_buf_ch(b, ')');
-	}
+	return program;
 }
 
-static void put_call(struct nc_buf *b, const struct nc_call *c)
-{
-	nc_buf_str(b, c->name);
-	switch (c->door) {
-	case NC_DOOR_MMAP:
-		nc_buf_str(b, "(addr=");
-		nc_buf_hex(b, c->addr);
-		nc_buf_str(b, ", len=");
-		nc_buf_u(b, c->len);
-		nc_buf_str(b, ", prot=");
-		put_prot(b, c->prot);
-		nc_buf_str(b, ", flags=");
-		put_bits(b, c->flags, NC_NAMES(flag_names));
-		nc_buf_str(b, ", fd=");
-		nc_buf_i(b, c->fd);
-		nc_buf_str(b, ", offset=");
-		nc_buf_i(b, (long long)c->offset);
-		break;
-	case NC_DOOR_MREMAP:
-		nc_buf_str(b, "(old_addr=");
-		nc_buf_hex(b, c->old_addr);
-		nc_buf_str(b, ", old_len=");
-		nc_buf_u(b, c->old_len);
-		nc_buf_str(b, ", new_len=");
-		nc_buf_u(b, c->len);
-		nc_buf_str(b, ", flags=");
-		put_bits(b, c->flags, NC_NAMES(mremap_flag_names));
-		nc_buf_str(b, ", new_addr=");
-		nc_buf_hex(b, c->addr);
-		break;
-	case NC_DOOR_SHMAT:
-		nc_buf_str(b, "(shmid=");
-		nc_buf_i(b, c->shmid);
-		nc_buf_str(b, ", shmaddr=");
-		nc_buf_hex(b, c->addr);
-		nc_buf_str(b, ", shmflg=");
-		put_bits(b, c->flags, NC_NAMES(shm_flag_names));
-		nc_buf_str(b, ", size=");
-		nc_buf_u(b, c->len);
-		break;
-	}
-	nc_buf_ch(b, ')');
-}
+const char *nc_program_name(void) { return program_name(); }
 
 void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *reason, int force_table)
 {
-	static const char *const words[] = {"refused", "allowed", "aborting on", "allowed"};
-	char line[4096];
-	struct nc_buf b = NC_BUF_INIT(line);
-	b.cap -= 1; /* room for the newline */
-	nc_buf_str(&b, "noclobber: ");
-	nc_buf_str(&b, words[ev]);
-	nc_buf_ch(&b, ' ');
-	put_call(&b, c);
-	nc_buf_str(&b, " pid=");
-	nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
-	nc_buf_str(&b, " tid=");
-	nc_buf_u(&b, (unsigned long long)nc_sys_gettid());
+	struct nc_facts f = {0};
+	f.call = c;
+	f.event = ev;
+	f.reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
+	f.pid = nc_sys_getpid();
+	f.tid = nc_sys_gettid();
+	struct timespec ts = {0, 0};
+	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	f.time_s = ts.tv_sec;
+	f.time_us = ts.tv_nsec / 1000;
+	f.program = program_name();
+	f.caller_pc = c->caller_pc;
 
+	uintptr_t l = (c->len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
+	uintptr_t end = c->addr + l < c->addr || l < c->len ? UINTPTR_MAX : c->addr + l;
 	struct nc_vmas s;
 	struct nc_vma v;
 	nc_vmas_begin(&s, force_table);
-	put_caller(&b, &s, c->caller_pc);
-	put_victims(&b, &s, c->addr, range_end(c->addr, c->len), &v);
-	put_hint(&b, &s, c->addr, c->len, &v);
+	gather_caller(&f, &s);
+	gather_victims(&f, &s, c->addr, end, &v);
+	gather_hint(&f, &s, c->addr, c->len, &v);
 	nc_vmas_end(&s);
-	if (ev == NC_EV_ALLOWED)
-		nc_buf_str(&b, " reason=mode=warn");
-	if (ev == NC_EV_PERMITTED) {
-		nc_buf_str(&b, " reason=");
-		nc_buf_str(&b, reason);
-	}
 
-	b.cap += 1;
-	nc_buf_ch(&b, '\n');
-	nc_log_line(b.p, b.len);
+	char line[4096];
+	size_t len;
+	if (NC_OPT(log_format) == NC_FORMAT_JSON)
+		nc_format_json(line, sizeof(line), &len, &f);
+	else
+		nc_format_text(line, sizeof(line), &len, &f);
+	nc_log_line(line, len);
 }
 
 void nc_report_summary(void)
 {
-	unsigned long n = __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED);
-	if (!n)
+	struct nc_summary sm = {0};
+	sm.attempts = __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED);
+	if (!sm.attempts)
 		return;
-	char line[256];
-	struct nc_buf b = NC_BUF_INIT(line);
-	nc_buf_str(&b, "noclobber: summary: pid=");
-	nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
-	nc_buf_str(&b, " clobber_attempts=");
-	nc_buf_u(&b, n);
-	nc_buf_ch(&b, '\n');
-	nc_log_line(b.p, b.len);
+	sm.pid = nc_sys_getpid();
+	sm.program = program_name();
+	struct timespec ts = {0, 0};
+	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	sm.time_s = ts.tv_sec;
+	sm.time_us = ts.tv_nsec / 1000;
+	char line[512];
+	size_t len;
+	if (NC_OPT(log_format) == NC_FORMAT_JSON)
+		nc_format_json_summary(line, sizeof(line), &len, &sm);
+	else
+		nc_format_text_summary(line, sizeof(line), &len, &sm);
+	nc_log_line(line, len);
 }

@@ -1,5 +1,6 @@
-/* report.h - the one log line that explains a clobber attempt: the call with its
- * arguments decoded, who made it, what it would destroy, and where it would fit. */
+/* report.h - what is said about a clobber attempt: the call, who made it, what
+ * it would destroy and where it would fit, gathered once (report.c) and written
+ * as one line of text (format_text.c) or JSON (format_json.c). */
 #ifndef NC_REPORT_H
 #define NC_REPORT_H
 
@@ -31,10 +32,64 @@ enum nc_event {
 	NC_EV_PERMITTED, /* the allow= policy let it through (logged with verbosity=1) */
 };
 
-/* reason: for NC_EV_PERMITTED, why the policy allowed it ("own", "reserved"...). */
+#define NC_VICTIMS_KEPT 12
+#define NC_VICTIM_NAME_MAX 240
+
+struct nc_victim {
+	uintptr_t start, end;
+	uint64_t offset;
+	unsigned perms, kind;
+	int name_truncated;
+	size_t name_len;
+	char name[NC_VICTIM_NAME_MAX];
+};
+
+/* Everything a log line says. */
+struct nc_facts {
+	const struct nc_call *call;
+	enum nc_event event;
+	const char *reason; /* why it was let through, or NULL */
+	long pid, tid;
+	long long time_s; /* wall clock */
+	long time_us;
+	const char *program;
+	/* caller: module (mapping name) and offset in it, symbol if known */
+	uintptr_t caller_pc;
+	int caller_found, caller_offset_is_file;
+	uintptr_t caller_offset, caller_sym_offset;
+	char caller_module[NC_VICTIM_NAME_MAX];
+	size_t caller_module_len;
+	char caller_symbol[128];
+	/* victims: how many, the first NC_VICTIMS_KEPT of them */
+	int victims_known; /* 0 when /proc/self/maps could not be read */
+	unsigned long victims_total;
+	int victims_kept;
+	struct nc_victim victims[NC_VICTIMS_KEPT];
+	int hint_found;
+	uintptr_t hint_start, hint_end;
+};
+
 void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *reason, int force_table);
 
-/* Attempts seen by this process, and the at-exit summary line. */
+/* The line that ends a process that saw attempts. */
+struct nc_summary {
+	long pid;
+	const char *program;
+	unsigned long attempts;
+	long long time_s;
+	long time_us;
+};
+
+/* Each writes one whole line, newline included, into line[cap]; *len its length. */
+void nc_format_text(char *line, size_t cap, size_t *len, const struct nc_facts *f);
+void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *f);
+void nc_format_text_summary(char *line, size_t cap, size_t *len, const struct nc_summary *s);
+void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc_summary *s);
+
+/* The executable's base name. */
+const char *nc_program_name(void);
+
+/* Attempts seen by this process, and the summary line for its end. */
 extern unsigned long nc_attempts;
 void nc_report_summary(void);
 

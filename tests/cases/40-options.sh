@@ -11,7 +11,7 @@ bad_option() { # OPTIONS EXPECTED-LINE-REGEX
 bad_option "mode=foo" "^noclobber: NOCLOBBER_OPTIONS: bad value 'foo' for mode; valid values: enforce, warn, abort, off$"
 bad_option "mode=" "^noclobber: NOCLOBBER_OPTIONS: bad value '' for mode; valid values: enforce, warn, abort, off$"
 bad_option "check=fast" "bad value 'fast' for check; valid values: kernel, table$"
-bad_option "mdoe=warn" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mdoe'; valid options are mode, allow, verbosity, check, log_path, exitcode, help"
+bad_option "mdoe=warn" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mdoe'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, help"
 bad_option "mode" "option without a value 'mode'; write it as key=value"
 bad_option "exitcode=256" "bad value '256' for exitcode; valid values: 0..255$"
 bad_option "exitcode=-1" "bad value '-1' for exitcode"
