@@ -19,7 +19,10 @@ UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PROG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(PROG_SRCS))
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -rdynamic $(WARN) -Ishim
 
-.PHONY: all check demo clean
+.PHONY: all check demo clean tests
+# Further targets (install, bench, fuzz...) each live in their own file.
+-include $(wildcard mk/*.mk)
+
 all: $(BUILD)/libnoclobber.so
 
 $(BUILD)/obj/%.o: shim/%.c $(wildcard shim/*.h) shim/options.def Makefile

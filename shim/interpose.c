@@ -42,7 +42,13 @@ static struct {
 	libc_shmat_fn shmat;
 	libc_shmdt_fn shmdt;
 	libc_syscall_fn syscall;
+	void (*exit_fn)(int);
+	void (*Exit_fn)(int);
 } next;
+
+/* The process whose attempts the counters hold (see finish_process). */
+static long owner_pid;
+static int finished;
 
 #define NEXT(name) __atomic_load_n(&next.name, __ATOMIC_ACQUIRE)
 
@@ -330,12 +336,15 @@ static void after_fork_child(void)
 	nc_table_lock.held = 0;
 	nc_own_reset_lock();
 	nc_attempts = 0; /* each process reports its own attempts */
+	owner_pid = nc_sys_getpid();
+	finished = 0;
 	nc_log_after_fork_child();
 }
 
 __attribute__((constructor(102))) static void nc_start(void)
 {
 	nc_init_options();
+	owner_pid = nc_sys_getpid();
 	/* Map the shim's own memory now, before the program looks for free ranges:
 	 * mapped later, it could land in a range the program just found free. */
 	size_t size;
@@ -351,15 +360,58 @@ __attribute__((constructor(102))) static void nc_start(void)
 	__atomic_store_n(&next.shmat, (libc_shmat_fn)dlsym(RTLD_NEXT, "shmat"), __ATOMIC_RELEASE);
 	__atomic_store_n(&next.shmdt, (libc_shmdt_fn)dlsym(RTLD_NEXT, "shmdt"), __ATOMIC_RELEASE);
 	__atomic_store_n(&next.syscall, (libc_syscall_fn)dlsym(RTLD_NEXT, "syscall"), __ATOMIC_RELEASE);
+	__atomic_store_n(&next.exit_fn, (void (*)(int))dlsym(RTLD_NEXT, "_exit"), __ATOMIC_RELEASE);
+	__atomic_store_n(&next.Exit_fn, (void (*)(int))dlsym(RTLD_NEXT, "_Exit"), __ATOMIC_RELEASE);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
+/* The end of a process: its summary line, once, and exitcode=N. Only the
+ * process that owns the counters speaks: a vfork child shares our memory but
+ * not our pid, and must neither report the parent's attempts nor change the
+ * status its parent waits for. Returns the status to exit with. */
+static int finish_process(int status)
+{
+	if (nc_sys_getpid() != __atomic_load_n(&owner_pid, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL))
+		return status;
+	nc_report_summary();
+	if (NC_OPT(exitcode) && __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED))
+		return (int)NC_OPT(exitcode);
+	return status;
+}
+
+static __attribute__((noreturn)) void exit_now(int status)
+{
+	for (;;)
+		nc_sys(SYS_exit_group, status, 0, 0);
+}
+
+/* A normal exit (return from main, exit()) runs destructors before stdio is
+ * flushed; to change the status, flush the program's output first, then go. */
 __attribute__((destructor)) static void nc_finish(void)
 {
-	nc_report_summary();
-	unsigned code = (unsigned)NC_OPT(exitcode);
-	if (code && __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED)) {
-		fflush(NULL); /* the program's own output first, as a normal exit would */
-		_exit((int)code);
+	int code = finish_process(-1);
+	if (code != -1) {
+		fflush(NULL);
+		exit_now(code);
 	}
+}
+
+/* _exit and _Exit skip destructors: the summary and exitcode happen here. */
+NC_EXPORT void _exit(int status)
+{
+	status = finish_process(status);
+	void (*fn)(int) = NEXT(exit_fn);
+	if (fn)
+		fn(status);
+	exit_now(status);
+}
+
+NC_EXPORT void _Exit(int status)
+{
+	status = finish_process(status);
+	void (*fn)(int) = NEXT(Exit_fn);
+	if (fn)
+		fn(status);
+	exit_now(status);
 }

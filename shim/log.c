@@ -6,14 +6,24 @@
 #include "fmt.h"
 #include "lock.h"
 #include "options.h"
+#include "report.h"
 #include "sys.h"
 
 /* -1: not opened yet; otherwise the descriptor lines go to. */
 static int log_fd = -1;
 static nc_lock_t open_lock;
 
+/* "DIR/": one file per process in DIR, named after the program and its pid. */
+static int is_dir_path(const char *p)
+{
+	size_t n = __builtin_strlen(p);
+	return n && p[n - 1] == '/';
+}
+
 static int path_has_pid(const char *p)
 {
+	if (is_dir_path(p))
+		return 1;
 	for (; *p; p++)
 		if (p[0] == '%' && p[1] == 'p')
 			return 1;
@@ -31,6 +41,13 @@ static int open_log(void)
 		} else {
 			nc_buf_ch(&b, *p);
 		}
+	}
+	if (is_dir_path(nc_opts.log_path)) {
+		for (const char *p = nc_program_name(); *p; p++)
+			nc_buf_ch(&b, *p == '/' ? '_' : *p);
+		nc_buf_ch(&b, '.');
+		nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
+		nc_buf_str(&b, ".log");
 	}
 	if (b.truncated || b.len == sizeof(path))
 		return -36; /* ENAMETOOLONG */
