@@ -27,18 +27,22 @@ all: $(BUILD)/libnoclobber.so
 
 $(BUILD)/obj/%.o: shim/%.c $(wildcard shim/*.h) shim/options.def Makefile
 	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(SHIM_CFLAGS) -c $< -o $@
 
 $(BUILD)/libnoclobber.so: $(SHIM_OBJS) shim/exports.map
-	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJS) -o $@ $(SHIM_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJS) -o $@ $(SHIM_LIBS)
 
 $(BUILD)/tests/unit_%: tests/unit_%.c $(UNIT_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< $(UNIT_OBJS) -o $@ -ldl -pthread
+	@echo "  CC      $<"
+	@$(CC) $(TEST_CFLAGS) $< $(UNIT_OBJS) -o $@ -ldl -pthread
 
 $(BUILD)/tests/%: tests/%.c tests/testlib.h
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< -o $@ -ldl -pthread
+	@echo "  CC      $<"
+	@$(CC) $(TEST_CFLAGS) $< -o $@ -ldl -pthread
 
 tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS)
 

@@ -263,6 +263,8 @@ void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc
 	put_cstr(&b, "summary");
 	put_key(&b, "clobber_attempts");
 	nc_buf_u(&b, s->attempts);
+	put_key(&b, "log_lines_lost");
+	nc_buf_u(&b, s->dropped);
 	nc_buf_ch(&b, '}');
 	finish(&b, len, s->pid);
 }

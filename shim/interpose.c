@@ -46,15 +46,16 @@ static struct {
 	void (*Exit_fn)(int);
 } next;
 
-/* The process whose attempts the counters hold (see finish_process). */
-static long owner_pid;
-static int finished;
 
 #define NEXT(name) __atomic_load_n(&next.name, __ATOMIC_ACQUIRE)
 
 /* Depth of shim code on this thread; initial-exec so that reading it never
  * calls into the loader (a general-dynamic TLS access may allocate). */
 static __thread int in_shim __attribute__((tls_model("initial-exec")));
+
+/* The process whose attempts the counters hold (see finish_process). */
+static long owner_pid;
+static int finished;
 
 /* 0 = options not read, 1 = being read, 2 = ready. */
 static int init_state;
@@ -79,6 +80,7 @@ static void nc_init_options(void)
 	}
 	if (NC_OPT(help))
 		nc_options_print_help(2);
+	owner_pid = nc_sys_getpid();
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 
@@ -344,7 +346,6 @@ static void after_fork_child(void)
 __attribute__((constructor(102))) static void nc_start(void)
 {
 	nc_init_options();
-	owner_pid = nc_sys_getpid();
 	/* Map the shim's own memory now, before the program looks for free ranges:
 	 * mapped later, it could land in a range the program just found free. */
 	size_t size;

@@ -1,7 +1,19 @@
-/* log.c - the log sink of log.h. */
+/* log.c - the log sink of log.h.
+ *
+ * Robust by construction: a line is one write(2) (retried on EINTR, continued on
+ * a partial write); a pipe whose reader went away yields EPIPE, never a SIGPIPE
+ * the shim caused; a file the program closed behind our back (and whose number
+ * it reused) is noticed before we write into someone else's file; a line that
+ * cannot be written (ENOSPC, a closed stderr) is counted and the count reported
+ * at exit. Privileged programs (AT_SECURE) never open a file the user named. */
 #include "log.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "fmt.h"
 #include "lock.h"
@@ -11,7 +23,10 @@
 
 /* -1: not opened yet; otherwise the descriptor lines go to. */
 static int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
 static nc_lock_t open_lock;
+unsigned long nc_log_dropped;
 
 /* "DIR/": one file per process in DIR, named after the program and its pid. */
 static int is_dir_path(const char *p)
@@ -30,9 +45,39 @@ static int path_has_pid(const char *p)
 	return 0;
 }
 
+static void say(const char *what, const char *path, long err)
+{
+	char line[NC_PATH_MAX + 160];
+	struct nc_buf e = NC_BUF_INIT(line);
+	e.cap -= 1;
+	nc_buf_str(&e, "noclobber: ");
+	nc_buf_str(&e, what);
+	if (path) {
+		nc_buf_str(&e, " '");
+		nc_buf_str(&e, path);
+		nc_buf_ch(&e, '\'');
+	}
+	if (err) {
+		nc_buf_str(&e, " (errno ");
+		nc_buf_u(&e, (unsigned long long)-err);
+		nc_buf_ch(&e, ')');
+	}
+	nc_buf_str(&e, "; logging to stderr");
+	e.p[e.len++] = '\n';
+	nc_sys_write_all(2, e.p, e.len);
+}
+
+/* The file named by log_path, or stderr (2) with a line saying why not. Files
+ * are created 0600: a log holds the process's memory layout. A symlink is
+ * refused (O_NOFOLLOW): nobody gets to point our writes elsewhere. */
 static int open_log(void)
 {
-	char path[NC_PATH_MAX + 32];
+	if (getauxval(AT_SECURE)) {
+		say("log_path ignored in a privileged (set-user-ID, set-group-ID or capability) program",
+		    0, 0);
+		return 2;
+	}
+	char path[NC_PATH_MAX + 300];
 	struct nc_buf b = NC_BUF_INIT(path);
 	for (const char *p = nc_opts.log_path; *p; p++) {
 		if (p[0] == '%' && p[1] == 'p') {
@@ -49,41 +94,81 @@ static int open_log(void)
 		nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
 		nc_buf_str(&b, ".log");
 	}
-	if (b.truncated || b.len == sizeof(path))
-		return -36; /* ENAMETOOLONG */
+	if (b.truncated || b.len >= sizeof(path)) {
+		say("log_path is too long", 0, 0);
+		return 2;
+	}
 	path[b.len] = 0;
-	long fd = nc_sys_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd >= 0)
-		return (int)fd;
-	char line[NC_PATH_MAX + 128];
-	struct nc_buf e = NC_BUF_INIT(line);
-	nc_buf_str(&e, "noclobber: cannot open log_path '");
-	nc_buf_str(&e, path);
-	nc_buf_str(&e, "' (errno ");
-	nc_buf_u(&e, (unsigned long long)-fd);
-	nc_buf_str(&e, "); logging to stderr\n");
-	nc_sys_write_all(2, e.p, e.len);
-	return 2;
+	long fd = nc_sys_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	if (fd == -ELOOP) {
+		say("log_path is a symbolic link, refused:", path, 0);
+		return 2;
+	}
+	if (fd < 0) {
+		say("cannot open log_path", path, fd);
+		return 2;
+	}
+	struct stat st;
+	if (nc_sys(SYS_fstat, fd, &st, 0) == 0) {
+		log_dev = st.st_dev;
+		log_ino = st.st_ino;
+	}
+	return (int)fd;
+}
+
+/* Still the file we opened? Programs that close every descriptor (daemons)
+ * close ours too, and the number may now be one of theirs. */
+static int still_ours(int fd)
+{
+	struct stat st;
+	return nc_sys(SYS_fstat, fd, &st, 0) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
+}
+
+static int current_fd(void)
+{
+	int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE);
+	if (fd > 2 && still_ours(fd))
+		return fd;
+	if (fd == 2)
+		return fd;
+	nc_lock(&open_lock);
+	fd = log_fd;
+	if (fd < 0 || (fd > 2 && !still_ours(fd))) {
+		fd = nc_opts.log_path[0] ? open_log() : 2;
+		__atomic_store_n(&log_fd, fd, __ATOMIC_RELEASE);
+	}
+	nc_unlock(&open_lock);
+	return fd;
+}
+
+/* write(2) with SIGPIPE held off: the program's own disposition for SIGPIPE is
+ * its business, a reader that went away must not kill it through us. */
+static long write_no_sigpipe(int fd, const char *line, size_t len)
+{
+	unsigned long pipe_bit = 1UL << (SIGPIPE - 1), old = 0, pending = 0;
+	nc_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&pipe_bit, (long)&old, 8, 0, 0);
+	long r = nc_sys_write_all(fd, line, len);
+	if (r == -EPIPE && !(old & pipe_bit)) {
+		nc_syscall6(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
+		if (pending & pipe_bit) { /* ours: take it back before unblocking */
+			struct timespec zero = {0, 0};
+			nc_syscall6(SYS_rt_sigtimedwait, (long)&pipe_bit, 0, (long)&zero, 8, 0, 0);
+		}
+	}
+	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	return r;
 }
 
 void nc_log_line(const char *line, size_t len)
 {
-	int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE);
-	if (fd < 0) {
-		nc_lock(&open_lock);
-		fd = log_fd;
-		if (fd < 0) {
-			fd = nc_opts.log_path[0] ? open_log() : 2;
-			__atomic_store_n(&log_fd, fd, __ATOMIC_RELEASE);
-		}
-		nc_unlock(&open_lock);
-	}
-	nc_sys_write_all(fd, line, len);
+	if (write_no_sigpipe(current_fd(), line, len) < 0)
+		__atomic_add_fetch(&nc_log_dropped, 1, __ATOMIC_RELAXED);
 }
 
 void nc_log_after_fork_child(void)
 {
 	open_lock.held = 0;
+	nc_log_dropped = 0;
 	if (log_fd > 2 && path_has_pid(nc_opts.log_path)) {
 		nc_sys_close(log_fd);
 		log_fd = -1;

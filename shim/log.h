@@ -9,6 +9,9 @@
 /* Write one complete line (the caller ends it with '\n'). */
 void nc_log_line(const char *line, size_t len);
 
+/* Lines that could not be written (ENOSPC, EPIPE, a closed stderr...). */
+extern unsigned long nc_log_dropped;
+
 /* After fork: a log_path with %p names a new file for the child. */
 void nc_log_after_fork_child(void);
 

@@ -150,6 +150,13 @@ void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *re
 	gather_hint(&f, &s, c->addr, c->len, &v);
 	nc_vmas_end(&s);
 
+	static int said_no_maps;
+	if (!f.victims_known && !__atomic_exchange_n(&said_no_maps, 1, __ATOMIC_RELAXED)) {
+		static const char msg[] = "noclobber: /proc/self/maps cannot be read: clobbers are still "
+					  "refused, but their victims cannot be named\n";
+		nc_log_line(msg, sizeof(msg) - 1);
+	}
+
 	char line[4096];
 	size_t len;
 	if (NC_OPT(log_format) == NC_FORMAT_JSON)
@@ -173,9 +180,13 @@ void nc_report_summary(void)
 	sm.time_us = ts.tv_nsec / 1000;
 	char line[512];
 	size_t len;
+	sm.dropped = __atomic_load_n(&nc_log_dropped, __ATOMIC_RELAXED);
 	if (NC_OPT(log_format) == NC_FORMAT_JSON)
 		nc_format_json_summary(line, sizeof(line), &len, &sm);
 	else
 		nc_format_text_summary(line, sizeof(line), &len, &sm);
 	nc_log_line(line, len);
+	/* The log itself failed: the summary must still reach a person. */
+	if (sm.dropped || __atomic_load_n(&nc_log_dropped, __ATOMIC_RELAXED))
+		nc_sys_write_all(2, line, len);
 }

@@ -76,6 +76,7 @@ struct nc_summary {
 	long pid;
 	const char *program;
 	unsigned long attempts;
+	unsigned long dropped; /* log lines that could not be written */
 	long long time_s;
 	long time_us;
 };
