@@ -131,10 +131,12 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 		return;
 	uintptr_t first_load = 0, dyn = 0;
 	int have_load = 0;
-	for (unsigned i = 0; i < eh.e_phnum && i < 64; i++) {
-		ElfW(Phdr) ph;
-		if (nc_mem_read(base + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
-			return;
+	ElfW(Phdr) phs[32]; /* one read for all of them */
+	unsigned phnum = eh.e_phnum < 32 ? eh.e_phnum : 32;
+	if (nc_mem_read(base + eh.e_phoff, phs, phnum * sizeof(phs[0])))
+		return;
+	for (unsigned i = 0; i < phnum; i++) {
+		const ElfW(Phdr) ph = phs[i];
 		if (ph.p_type == PT_LOAD && !have_load) {
 			first_load = (ph.p_vaddr - ph.p_offset) & ~(uintptr_t)(nc_page_size - 1);
 			have_load = 1;

@@ -196,31 +196,31 @@ long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
 static struct {
 	uintptr_t addr, end;
 } attached[64];
-static nc_lock_t attached_lock;
+nc_lock_t nc_attached_lock;
 
 static void note_attach(uintptr_t addr, uintptr_t end)
 {
-	nc_lock(&attached_lock);
+	nc_lock(&nc_attached_lock);
 	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++)
 		if (!attached[i].addr || attached[i].addr == addr) {
 			attached[i].addr = addr;
 			attached[i].end = end;
 			break;
 		}
-	nc_unlock(&attached_lock);
+	nc_unlock(&nc_attached_lock);
 }
 
 static uintptr_t take_attach(uintptr_t addr)
 {
 	uintptr_t end = 0;
-	nc_lock(&attached_lock);
+	nc_lock(&nc_attached_lock);
 	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++)
 		if (attached[i].addr == addr) {
 			end = attached[i].end;
 			attached[i].addr = 0;
 			break;
 		}
-	nc_unlock(&attached_lock);
+	nc_unlock(&nc_attached_lock);
 	return end;
 }
 

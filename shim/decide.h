@@ -5,6 +5,7 @@
 #ifndef NC_DECIDE_H
 #define NC_DECIDE_H
 
+#include "lock.h"
 #include "report.h"
 
 typedef long (*nc_mmap_fn)(void *addr, size_t len, int prot, int flags, int fd, off_t off);
@@ -21,5 +22,8 @@ long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */
 long nc_do_shmat(struct nc_call *c, nc_shmat_fn next);
 long nc_do_shmdt(const void *addr, nc_shmdt_fn next);
+
+/* Guards the list of SysV attachments (fork handlers take it too). */
+extern nc_lock_t nc_attached_lock;
 
 #endif

@@ -60,6 +60,12 @@ static int finished;
 /* 0 = options not read, 1 = being read, 2 = ready. */
 static int init_state;
 
+extern char **environ;
+
+/* Options are read once, by the constructor or by the first call that needs
+ * them, whichever comes first. A call can come before libc has set up environ
+ * (a program's malloc built on mmap, called while libraries are loaded): then
+ * the defaults serve that call and the options are read at a later one. */
 static void nc_init_options(void)
 {
 	int s = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
@@ -67,11 +73,16 @@ static void nc_init_options(void)
 		return;
 	s = 0;
 	if (!__atomic_compare_exchange_n(&init_state, &s, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+		while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 1)
 			nc_sys(SYS_sched_yield, 0, 0, 0);
 		return;
 	}
 	char err[512];
+	if (!__atomic_load_n(&environ, __ATOMIC_ACQUIRE)) {
+		nc_options_parse(0, &nc_opts, err, sizeof(err)); /* defaults, for now */
+		__atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
+		return;
+	}
 	if (nc_options_parse(getenv("NOCLOBBER_OPTIONS"), &nc_opts, err, sizeof(err)) < 0) {
 		size_t n = __builtin_strlen(err);
 		err[n] = '\n';
@@ -321,21 +332,26 @@ NC_EXPORT long syscall(long number, ...)
 	return set_errno(nc_syscall6(number, a, b, c, d, e, f));
 }
 
+/* Every shim lock is taken before fork, so that the child's copy of each table
+ * is whole, and released on both sides after; the child starts its own count. */
 static void before_fork(void)
 {
 	nc_lock(&nc_table_lock);
+	nc_lock(&nc_attached_lock);
 	nc_own_lock();
 }
 
 static void after_fork_parent(void)
 {
 	nc_own_unlock();
+	nc_unlock(&nc_attached_lock);
 	nc_unlock(&nc_table_lock);
 }
 
 static void after_fork_child(void)
 {
 	nc_table_lock.held = 0;
+	nc_attached_lock.held = 0;
 	nc_own_reset_lock();
 	nc_attempts = 0; /* each process reports its own attempts */
 	owner_pid = nc_sys_getpid();

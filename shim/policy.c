@@ -39,19 +39,14 @@ static int is_own_thread_stack(const struct nc_vma *v)
 }
 
 /* Why allow= lets [start, end) be replaced, or NULL if something there is protected. */
-static const char *allowed_reason(uintptr_t start, uintptr_t end, int use_table)
+static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t end)
 {
 	unsigned allow = (unsigned)NC_OPT(allow);
-	if (!allow)
+	if (!allow || s->err) /* no /proc: only the own set (checked before) can vouch */
 		return 0;
-	struct nc_vmas s;
 	struct nc_vma v;
-	if (nc_vmas_begin(&s, use_table) < 0) { /* no /proc: only the own set can vouch */
-		nc_vmas_end(&s);
-		return 0;
-	}
 	int own = 0, reserved = 0, protected = 0;
-	for (uintptr_t at = start; at < end && nc_vmas_find(&s, at, 1, &v) == 1 && v.start < end; at = v.end) {
+	for (uintptr_t at = start; at < end && nc_vmas_find(s, at, 1, &v) == 1 && v.start < end; at = v.end) {
 		uintptr_t a = v.start > start ? v.start : start, z = v.end < end ? v.end : end;
 		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v)))
 			own = 1;
@@ -62,7 +57,6 @@ static const char *allowed_reason(uintptr_t start, uintptr_t end, int use_table)
 		if (protected || v.end <= at)
 			break;
 	}
-	nc_vmas_end(&s);
 	if (protected)
 		return 0;
 	if (own && reserved)
@@ -76,29 +70,42 @@ int nc_own_shortcut(const struct nc_call *c, uintptr_t end)
 {
 	if (!(NC_OPT(allow) & NC_ALLOW_OWN) || !nc_own_covers(c->addr, end))
 		return 0;
-	if (NC_OPT(verbosity))
-		nc_report_attempt(c, NC_EV_PERMITTED, "own", NC_OPT(check) == NC_CHECK_TABLE);
+	if (NC_OPT(verbosity)) {
+		struct nc_vmas s;
+		nc_vmas_begin(&s, NC_OPT(check) == NC_CHECK_TABLE);
+		nc_report_attempt(&s, c, NC_EV_PERMITTED, "own");
+		nc_vmas_end(&s);
+	}
 	return 1;
 }
 
+/* One lookup session serves the policy and the log line. */
 int nc_overlap_verdict(const struct nc_call *c, int use_table)
 {
-	const char *why = allowed_reason(c->addr, nc_range_end(c->addr, c->len), use_table);
+	struct nc_vmas s;
+	nc_vmas_begin(&s, use_table);
+	const char *why = allowed_reason(&s, c->addr, nc_range_end(c->addr, c->len));
+	int go_on;
 	if (why) {
 		if (NC_OPT(verbosity))
-			nc_report_attempt(c, NC_EV_PERMITTED, why, use_table);
-		return 1;
+			nc_report_attempt(&s, c, NC_EV_PERMITTED, why);
+		go_on = 1;
+	} else {
+		__atomic_add_fetch(&nc_attempts, 1, __ATOMIC_RELAXED);
+		switch (NC_OPT(mode)) {
+		case NC_MODE_WARN:
+			nc_report_attempt(&s, c, NC_EV_ALLOWED, 0);
+			go_on = 1;
+			break;
+		case NC_MODE_ABORT:
+			nc_report_attempt(&s, c, NC_EV_ABORTING, 0);
+			nc_vmas_end(&s);
+			abort();
+		default:
+			nc_report_attempt(&s, c, NC_EV_REFUSED, 0);
+			go_on = 0;
+		}
 	}
-	__atomic_add_fetch(&nc_attempts, 1, __ATOMIC_RELAXED);
-	switch (NC_OPT(mode)) {
-	case NC_MODE_WARN:
-		nc_report_attempt(c, NC_EV_ALLOWED, 0, use_table);
-		return 1;
-	case NC_MODE_ABORT:
-		nc_report_attempt(c, NC_EV_ABORTING, 0, use_table);
-		abort();
-	default:
-		nc_report_attempt(c, NC_EV_REFUSED, 0, use_table);
-		return 0;
-	}
+	nc_vmas_end(&s);
+	return go_on;
 }

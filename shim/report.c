@@ -13,6 +13,10 @@
 unsigned long nc_attempts;
 
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
+/* Mappings stepped over looking for a hint, each way: a refusal must stay cheap
+ * in a process packed with 60,000 mappings, and a hint 16 mappings away is
+ * still a hint. */
+#define NC_HINT_STEPS 16
 
 static size_t copy_name(char *dst, size_t cap, const char *src, size_t n, int *truncated)
 {
@@ -72,7 +76,7 @@ static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, s
 	uintptr_t up = 0, down = 0;
 	int have_up = 0, have_down = 0;
 	uintptr_t x = addr;
-	for (int i = 0; i < 64 && l && x <= NC_USER_TOP - l; i++) {
+	for (int i = 0; i < NC_HINT_STEPS && l && x <= NC_USER_TOP - l; i++) {
 		int r = nc_vmas_find(s, x, 1, v);
 		if (r < 0)
 			break;
@@ -84,7 +88,7 @@ static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, s
 		x = v->end;
 	}
 	x = addr;
-	for (int i = 0; i < 64 && l && x >= NC_USER_BOTTOM + l && x <= NC_USER_TOP; i++) {
+	for (int i = 0; i < NC_HINT_STEPS && l && x >= NC_USER_BOTTOM + l && x <= NC_USER_TOP; i++) {
 		int r = nc_vmas_find(s, x - l, 1, v);
 		if (r < 0)
 			break;
@@ -125,7 +129,7 @@ static const char *program_name(void)
 
 const char *nc_program_name(void) { return program_name(); }
 
-void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *reason, int force_table)
+void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
 {
 	struct nc_facts f = {0};
 	f.call = c;
@@ -142,13 +146,10 @@ void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *re
 
 	uintptr_t l = (c->len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
 	uintptr_t end = c->addr + l < c->addr || l < c->len ? UINTPTR_MAX : c->addr + l;
-	struct nc_vmas s;
 	struct nc_vma v;
-	nc_vmas_begin(&s, force_table);
-	gather_caller(&f, &s);
-	gather_victims(&f, &s, c->addr, end, &v);
-	gather_hint(&f, &s, c->addr, c->len, &v);
-	nc_vmas_end(&s);
+	gather_caller(&f, s);
+	gather_victims(&f, s, c->addr, end, &v);
+	gather_hint(&f, s, c->addr, c->len, &v);
 
 	static int said_no_maps;
 	if (!f.victims_known && !__atomic_exchange_n(&said_no_maps, 1, __ATOMIC_RELAXED)) {

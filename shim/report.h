@@ -69,7 +69,9 @@ struct nc_facts {
 	uintptr_t hint_start, hint_end;
 };
 
-void nc_report_attempt(const struct nc_call *c, enum nc_event ev, const char *reason, int force_table);
+struct nc_vmas;
+/* Log the attempt; s is the lookup session the decision already opened. */
+void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason);
 
 /* The line that ends a process that saw attempts. */
 struct nc_summary {

@@ -31,6 +31,14 @@ int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 	return (size_t)r == n ? 0 : -EFAULT;
 }
 
+static int use_table(struct nc_vmas *s)
+{
+	nc_lock(&nc_table_lock);
+	s->table = 1;
+	s->err = nc_table_refresh(&nc_the_table);
+	return s->err;
+}
+
 int nc_vmas_begin(struct nc_vmas *s, int force_table)
 {
 	s->fd = -1;
@@ -38,20 +46,12 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table)
 	s->err = 0;
 	if (!force_table && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
 		long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
-		if (fd >= 0) {
+		if (fd >= 0) { /* whether the kernel knows PROCMAP_QUERY shows at the first query */
 			s->fd = (int)fd;
-			struct nc_vma probe;
-			if (nc_vmas_find(s, 0, 1, &probe) >= 0)
-				return 0;
-			__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
-			nc_sys_close(s->fd);
-			s->fd = -1;
+			return 0;
 		}
 	}
-	nc_lock(&nc_table_lock);
-	s->table = 1;
-	s->err = nc_table_refresh(&nc_the_table);
-	return s->err;
+	return use_table(s);
 }
 
 void nc_vmas_end(struct nc_vmas *s)
@@ -120,6 +120,13 @@ int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *
 {
 	if (s->fd >= 0) {
 		int r = query(s, addr, or_next, out);
+		if (r == -ENOTTY || r == -EINVAL) { /* before Linux 6.11: read the table instead */
+			__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+			nc_sys_close(s->fd);
+			s->fd = -1;
+			use_table(s);
+			return nc_vmas_find(s, addr, or_next, out);
+		}
 		if (r == 1) {
 			out->deleted = out->name_len >= 10 &&
 				       !__builtin_memcmp(out->name + out->name_len - 10, " (deleted)", 10);
