@@ -20,8 +20,10 @@ PROG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(PROG_SRCS))
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -rdynamic $(WARN) -Ishim
 
 .PHONY: all check demo clean tests
-# Further targets (install, bench, fuzz...) each live in their own file.
+# Further targets (install, bench, fuzz...) each live in their own file; the
+# default goal stays `all` whatever they define first.
 -include $(wildcard mk/*.mk)
+.DEFAULT_GOAL := all
 
 all: $(BUILD)/libnoclobber.so
 

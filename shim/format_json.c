@@ -142,13 +142,15 @@ static void put_head(struct nc_buf *b, long long s, long us, long pid)
 }
 
 /* A JSON line cut short is worse than none: if the buffer overflowed, say so
- * in a line that still parses. */
-static void finish(struct nc_buf *b, size_t *len, long pid)
+ * in a line that still parses, with the event it stands for. */
+static void finish(struct nc_buf *b, size_t *len, long pid, const char *event)
 {
 	if (b->truncated) {
 		b->len = 0;
 		b->truncated = 0;
-		nc_buf_str(b, "{\"event\":\"truncated\",\"pid\":");
+		nc_buf_str(b, "{\"event\":\"truncated\",\"truncated_event\":\"");
+		nc_buf_str(b, event);
+		nc_buf_str(b, "\",\"pid\":");
 		nc_buf_i(b, pid);
 		nc_buf_ch(b, '}');
 	}
@@ -182,6 +184,10 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 		put_str(&b, f->caller_module, f->caller_module_len);
 	else
 		nc_buf_str(&b, "null");
+	if (f->caller_module_truncated) {
+		put_key(&b, "module_truncated");
+		nc_buf_str(&b, "true");
+	}
 	put_key(&b, "offset");
 	if (f->caller_found)
 		put_hex(&b, f->caller_offset);
@@ -250,7 +256,7 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 		nc_buf_str(&b, "null");
 	}
 	nc_buf_ch(&b, '}');
-	finish(&b, len, f->pid);
+	finish(&b, len, f->pid, nc_event_name(f->event));
 }
 
 void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc_summary *s)
@@ -266,5 +272,5 @@ void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc
 	put_key(&b, "log_lines_lost");
 	nc_buf_u(&b, s->dropped);
 	nc_buf_ch(&b, '}');
-	finish(&b, len, s->pid);
+	finish(&b, len, s->pid, "summary");
 }

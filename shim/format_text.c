@@ -12,12 +12,15 @@
 #include "regions.h"
 #include "report.h"
 
-/* Names as the kernel shows them in maps: control bytes as \ooo. */
+/* Names as the kernel shows them in maps, control bytes as \ooo, and a
+ * backslash as \\ so that the two cannot be confused. */
 static void put_name(struct nc_buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
+		if (c == '\\') {
+			nc_buf_str(b, "\\\\");
+		} else if (c < 0x20 || c == 0x7f) {
 			char esc[4] = {'\\', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)),
 				       (char)('0' + (c & 7))};
 			nc_buf_mem(b, esc, 4);
@@ -142,6 +145,8 @@ void nc_format_text(char *line, size_t cap, size_t *len, const struct nc_facts *
 	nc_buf_str(&b, " caller=");
 	if (f->caller_found) {
 		put_name(&b, f->caller_module, f->caller_module_len);
+		if (f->caller_module_truncated)
+			nc_buf_str(&b, "...");
 		nc_buf_ch(&b, '+');
 		nc_buf_hex(&b, f->caller_offset);
 		if (f->caller_symbol[0]) {

@@ -38,7 +38,8 @@ static void gather_caller(struct nc_facts *f, struct nc_vmas *s)
 		return;
 	int t;
 	f->caller_module_len = copy_name(f->caller_module, sizeof(f->caller_module), c.module.name,
-					 c.module.name_len, &t);
+					 c.module.name_len, &f->caller_module_truncated);
+	f->caller_module_truncated |= c.module.name_truncated;
 	f->caller_offset = c.offset;
 	f->caller_offset_is_file = c.offset_is_file;
 	copy_name(f->caller_symbol, sizeof(f->caller_symbol), c.symbol, __builtin_strlen(c.symbol), &t);
@@ -153,9 +154,14 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 
 	static int said_no_maps;
 	if (!f.victims_known && !__atomic_exchange_n(&said_no_maps, 1, __ATOMIC_RELAXED)) {
-		static const char msg[] = "noclobber: /proc/self/maps cannot be read: clobbers are still "
-					  "refused, but their victims cannot be named\n";
-		nc_log_line(msg, sizeof(msg) - 1);
+		static const char text[] = "noclobber: /proc/self/maps cannot be read: clobbers are still "
+					   "refused, but their victims cannot be named\n";
+		static const char json[] = "{\"event\":\"notice\",\"notice\":\"/proc/self/maps cannot be "
+					   "read: clobbers are still refused, but their victims cannot be named\"}\n";
+		if (NC_OPT(log_format) == NC_FORMAT_JSON)
+			nc_log_line(json, sizeof(json) - 1);
+		else
+			nc_log_line(text, sizeof(text) - 1);
 	}
 
 	char line[4096];

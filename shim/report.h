@@ -59,6 +59,7 @@ struct nc_facts {
 	uintptr_t caller_offset, caller_sym_offset;
 	char caller_module[NC_VICTIM_NAME_MAX];
 	size_t caller_module_len;
+	int caller_module_truncated;
 	char caller_symbol[128];
 	/* victims: how many, the first NC_VICTIMS_KEPT of them */
 	int victims_known; /* 0 when /proc/self/maps could not be read */

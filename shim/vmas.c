@@ -148,10 +148,20 @@ int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *
 	out->perms = r->perms;
 	out->kind = r->kind;
 	out->deleted = r->deleted;
-	size_t n = r->name_len < sizeof(out->name) - 1 ? r->name_len : sizeof(out->name) - 1;
-	out->name_truncated = n < r->name_len;
-	for (size_t i = 0; i < n; i++)
-		out->name[i] = nc_region_name(&nc_the_table, r)[i];
+	/* maps text shows a newline in a path as \012; PROCMAP_QUERY gives the
+	 * byte itself. Give the byte here too, so both sources name a file alike. */
+	const char *src = nc_region_name(&nc_the_table, r);
+	size_t n = 0, i = 0;
+	while (i < r->name_len && n < sizeof(out->name) - 1) {
+		if (src[i] == '\\' && i + 3 < r->name_len && src[i + 1] == '0' && src[i + 2] == '1' &&
+		    src[i + 3] == '2') {
+			out->name[n++] = '\n';
+			i += 4;
+		} else {
+			out->name[n++] = src[i++];
+		}
+	}
+	out->name_truncated = i < r->name_len;
 	out->name[n] = 0;
 	out->name_len = n;
 	return 1;

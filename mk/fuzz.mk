@@ -1,0 +1,42 @@
+# Fuzzing the two parsers that read untrusted text: /proc/self/maps and
+# NOCLOBBER_OPTIONS.
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer (clang), each target in turn
+#   make fuzz-replay              replay the corpus under ASan+UBSan (any compiler);
+#                                 `make check` does this too
+FUZZ_SECONDS ?= 60
+FUZZ_CLANG ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ishim $(WARN)
+FUZZ_TARGETS := maps options
+FUZZ_DEPS_maps := shim/maps.c shim/regions.c shim/arena.c shim/sys.c
+FUZZ_DEPS_options := shim/options.c shim/fmt.c shim/sys.c
+
+.PHONY: fuzz fuzz-replay fuzz-seeds
+
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(wildcard shim/*.h) shim/options.def
+	@mkdir -p $(@D)
+	@echo "  CC      $@ (ASan, UBSan)"
+	@$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $< fuzz/replay.c $(FUZZ_DEPS_$*) -o $@
+
+$(BUILD)/fuzz/libfuzzer_%: fuzz/fuzz_%.c $(wildcard shim/*.h) shim/options.def
+	@mkdir -p $(@D)
+	@echo "  CC      $@ (libFuzzer, ASan, UBSan)"
+	@$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_DEPS_$*) -o $@
+
+fuzz-seeds:
+	@bash fuzz/make-seeds.sh $(BUILD)/fuzz/seeds-maps
+
+tests: $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS)) fuzz-seeds
+
+fuzz-replay: $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS)) fuzz-seeds
+	$(BUILD)/fuzz/replay_maps fuzz/corpus/maps $(BUILD)/fuzz/seeds-maps
+	$(BUILD)/fuzz/replay_options fuzz/corpus/options
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/libfuzzer_%,$(FUZZ_TARGETS)) fuzz-seeds
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		seeds=fuzz/corpus/$$t; [ $$t = maps ] && seeds="$$seeds $(BUILD)/fuzz/seeds-maps"; \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/libfuzzer_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=1100000 \
+			-rss_limit_mb=4096 -print_final_stats=1 $(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
+	done
