@@ -350,8 +350,8 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
-	nc_table_lock.held = 0;
-	nc_attached_lock.held = 0;
+	nc_lock_reset(&nc_table_lock);
+	nc_lock_reset(&nc_attached_lock);
 	nc_own_reset_lock();
 	nc_attempts = 0; /* each process reports its own attempts */
 	owner_pid = nc_sys_getpid();

@@ -167,7 +167,7 @@ void nc_log_line(const char *line, size_t len)
 
 void nc_log_after_fork_child(void)
 {
-	open_lock.held = 0;
+	nc_lock_reset(&open_lock);
 	nc_log_dropped = 0;
 	if (log_fd > 2 && path_has_pid(nc_opts.log_path)) {
 		nc_sys_close(log_fd);

@@ -15,7 +15,7 @@ static nc_lock_t lock;
 
 void nc_own_lock(void) { nc_lock(&lock); }
 void nc_own_unlock(void) { nc_unlock(&lock); }
-void nc_own_reset_lock(void) { lock.held = 0; }
+void nc_own_reset_lock(void) { nc_lock_reset(&lock); }
 size_t nc_own_count(void) { return __atomic_load_n(&count, __ATOMIC_RELAXED); }
 
 /* Index of the first range whose end >= addr (it may touch addr from below). */
