@@ -132,13 +132,19 @@ long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 	return r;
 }
 
-long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
+void nc_forget(void *addr, size_t len)
 {
-	/* Forget the range first: once the kernel frees it another thread may map
-	 * there, and its record must not be the one we delete. */
+	/* Forget the range before the call: once the kernel frees it another thread
+	 * may map there, and its record must not be the one we delete. A call the
+	 * kernel will refuse (EINVAL) must not forget anything. */
 	uintptr_t a = (uintptr_t)addr, end = nc_range_end(a, len);
 	if (page_aligned(a) && len && end != UINTPTR_MAX)
 		nc_own_remove(a, end);
+}
+
+long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
+{
+	nc_forget(addr, len);
 	return next(addr, len);
 }
 

@@ -17,6 +17,8 @@ typedef long (*nc_shmdt_fn)(const void *addr);
 /* Any mmap: MAP_FIXED ones are decided, every success is recorded as own. */
 long nc_do_mmap(struct nc_call *c, nc_mmap_fn next);
 long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next);
+/* munmap's bookkeeping alone: take the range out of the own set. */
+void nc_forget(void *addr, size_t len);
 /* Any mremap: MREMAP_FIXED ones are decided; the own set follows the move. */
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */

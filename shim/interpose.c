@@ -42,8 +42,6 @@ static struct {
 	libc_shmat_fn shmat;
 	libc_shmdt_fn shmdt;
 	libc_syscall_fn syscall;
-	void (*exit_fn)(int);
-	void (*Exit_fn)(int);
 } next;
 
 
@@ -268,19 +266,56 @@ static long shmdt_door(const void *addr, nc_shmdt_fn next_fn)
 	return r;
 }
 
+/* The common path: a call that cannot replace anything (no MAP_FIXED, or
+ * MAP_FIXED_NOREPLACE, which the kernel already makes safe) goes straight to
+ * libc's mmap, and what it mapped is noted as the program's own: no system
+ * call, no errno juggling. The note is skipped when re-entered (a signal
+ * handler mapping while this thread holds the own set's lock). */
+static inline int plain(int flags)
+{
+	return !(flags & MAP_FIXED) || (flags & MAP_FIXED_NOREPLACE);
+}
+
+static inline void *plain_mmap(libc_mmap_fn fn, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = fn(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED) {
+		in_shim++;
+		nc_own_add((uintptr_t)p, nc_range_end((uintptr_t)p, len));
+		in_shim--;
+	}
+	return p;
+}
+
 NC_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	libc_mmap_fn fn = NEXT(mmap);
+	if (__builtin_expect(fn && plain(flags) && !in_shim, 1))
+		return plain_mmap(fn, addr, len, prot, flags, fd, off);
 	return ptr_result(mmap_door("mmap", k_mmap, addr, len, prot, flags, fd, off,
 				    __builtin_return_address(0)));
 }
 
 NC_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	libc_mmap_fn fn = NEXT(mmap64);
+	if (__builtin_expect(fn && plain(flags) && !in_shim, 1))
+		return plain_mmap(fn, addr, len, prot, flags, fd, off);
 	return ptr_result(mmap_door("mmap64", k_mmap64, addr, len, prot, flags, fd, off,
 				    __builtin_return_address(0)));
 }
 
-NC_EXPORT int munmap(void *addr, size_t len) { return (int)set_errno(munmap_door(addr, len, k_munmap)); }
+NC_EXPORT int munmap(void *addr, size_t len)
+{
+	libc_munmap_fn fn = NEXT(munmap);
+	if (__builtin_expect(fn && !in_shim, 1)) {
+		in_shim++;
+		nc_forget(addr, len);
+		in_shim--;
+		return fn(addr, len);
+	}
+	return (int)set_errno(munmap_door(addr, len, k_munmap));
+}
 
 NC_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
@@ -354,7 +389,8 @@ static void after_fork_child(void)
 	nc_lock_reset(&nc_attached_lock);
 	nc_own_reset_lock();
 	nc_attempts = 0; /* each process reports its own attempts */
-	owner_pid = nc_sys_getpid();
+	nc_pid = nc_sys_getpid();
+	owner_pid = nc_pid;
 	finished = 0;
 	nc_log_after_fork_child();
 }
@@ -369,7 +405,8 @@ __attribute__((constructor(102))) static void nc_start(void)
 	/* Calls made while dlsym runs (its calloc may reach a malloc built on mmap)
 	 * find the pointers still NULL and go to the kernel directly. */
 	libc_mmap_fn m = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap");
-	libc_mmap_fn m64 = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap64");
+	/* With a 64-bit off_t, mmap64 is mmap (one dlsym less at every start). */
+	libc_mmap_fn m64 = sizeof(off_t) == 8 ? m : (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap64");
 	__atomic_store_n(&next.mmap64, m64 ? m64 : m, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.mmap, m, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.munmap, (libc_munmap_fn)dlsym(RTLD_NEXT, "munmap"), __ATOMIC_RELEASE);
@@ -377,8 +414,6 @@ __attribute__((constructor(102))) static void nc_start(void)
 	__atomic_store_n(&next.shmat, (libc_shmat_fn)dlsym(RTLD_NEXT, "shmat"), __ATOMIC_RELEASE);
 	__atomic_store_n(&next.shmdt, (libc_shmdt_fn)dlsym(RTLD_NEXT, "shmdt"), __ATOMIC_RELEASE);
 	__atomic_store_n(&next.syscall, (libc_syscall_fn)dlsym(RTLD_NEXT, "syscall"), __ATOMIC_RELEASE);
-	__atomic_store_n(&next.exit_fn, (void (*)(int))dlsym(RTLD_NEXT, "_exit"), __ATOMIC_RELEASE);
-	__atomic_store_n(&next.Exit_fn, (void (*)(int))dlsym(RTLD_NEXT, "_Exit"), __ATOMIC_RELEASE);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
@@ -418,17 +453,11 @@ __attribute__((destructor)) static void nc_finish(void)
 NC_EXPORT void _exit(int status)
 {
 	status = finish_process(status);
-	void (*fn)(int) = NEXT(exit_fn);
-	if (fn)
-		fn(status);
-	exit_now(status);
+	exit_now(status); /* what libc's _exit does: exit_group */
 }
 
 NC_EXPORT void _Exit(int status)
 {
 	status = finish_process(status);
-	void (*fn)(int) = NEXT(Exit_fn);
-	if (fn)
-		fn(status);
 	exit_now(status);
 }

@@ -25,6 +25,7 @@
 static int log_fd = -1;
 static dev_t log_dev;
 static ino_t log_ino;
+static int log_regular; /* a regular file: no reader to go away, no SIGPIPE */
 static nc_lock_t open_lock;
 unsigned long nc_log_dropped;
 
@@ -112,6 +113,7 @@ static int open_log(void)
 	if (nc_sys(SYS_fstat, fd, &st, 0) == 0) {
 		log_dev = st.st_dev;
 		log_ino = st.st_ino;
+		log_regular = S_ISREG(st.st_mode);
 	}
 	return (int)fd;
 }
@@ -161,7 +163,9 @@ static long write_no_sigpipe(int fd, const char *line, size_t len)
 
 void nc_log_line(const char *line, size_t len)
 {
-	if (write_no_sigpipe(current_fd(), line, len) < 0)
+	int fd = current_fd();
+	long r = fd > 2 && log_regular ? nc_sys_write_all(fd, line, len) : write_no_sigpipe(fd, line, len);
+	if (r < 0)
 		__atomic_add_fetch(&nc_log_dropped, 1, __ATOMIC_RELAXED);
 }
 

@@ -14,12 +14,6 @@
 #include "sys.h"
 #include "vmas.h"
 
-uintptr_t nc_range_end(uintptr_t addr, size_t len)
-{
-	uintptr_t l = (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
-	return addr + l < addr || l < len ? UINTPTR_MAX : addr + l;
-}
-
 /* A reservation: private, anonymous, no access. Whoever made it, it holds no data. */
 static int is_reservation(const struct nc_vma *v)
 {

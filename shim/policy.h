@@ -14,8 +14,4 @@ int nc_overlap_verdict(const struct nc_call *c, int use_table);
  * is set, so no kernel or table check is needed. Logs it with verbosity=1. */
 int nc_own_shortcut(const struct nc_call *c, uintptr_t end);
 
-/* The range a call covers, its length rounded up to whole pages; UINTPTR_MAX if
- * that wraps. */
-uintptr_t nc_range_end(uintptr_t addr, size_t len);
-
 #endif

@@ -1,6 +1,7 @@
 /* report.c - gathering the facts of one attempt, see report.h. */
 #include "report.h"
 
+#include <sys/mman.h>
 #include <time.h>
 
 #include "caller.h"
@@ -14,9 +15,8 @@ unsigned long nc_attempts;
 
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
 /* Mappings stepped over looking for a hint, each way: a refusal must stay cheap
- * in a process packed with 60,000 mappings, and a hint 16 mappings away is
- * still a hint. */
-#define NC_HINT_STEPS 16
+ * in a process packed with 60,000 mappings. */
+#define NC_HINT_STEPS 8
 
 static size_t copy_name(char *dst, size_t cap, const char *src, size_t n, int *truncated)
 {
@@ -70,38 +70,48 @@ static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr
 
 /* The free range of the same length nearest to addr, above or below it. Walking
  * up is "the next mapping at or above x"; walking down asks the same question
- * at x - len: if what comes next starts at or above x, [x - len, x) is free. */
-static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, size_t len, struct nc_vma *v)
+ * at x - len: if what comes next starts at or above x, [x - len, x) is free.
+ * Where nothing is near (a crowded neighbourhood), the kernel is asked where it
+ * would put such a mapping: not the nearest, but free. */
+static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, size_t len)
 {
-	uintptr_t l = (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
-	uintptr_t up = 0, down = 0;
+	uintptr_t l = nc_range_end(0, len);
+	uintptr_t up = 0, down = 0, vs, ve;
 	int have_up = 0, have_down = 0;
 	uintptr_t x = addr;
-	for (int i = 0; i < NC_HINT_STEPS && l && x <= NC_USER_TOP - l; i++) {
-		int r = nc_vmas_find(s, x, 1, v);
+	for (int i = 0; i < NC_HINT_STEPS && l && l != UINTPTR_MAX && x <= NC_USER_TOP - l; i++) {
+		int r = nc_vmas_span(s, x, &vs, &ve);
 		if (r < 0)
 			break;
-		if (r == 0 || v->start >= x + l) {
+		if (r == 0 || vs >= x + l) {
 			up = x;
 			have_up = 1;
 			break;
 		}
-		x = v->end;
+		x = ve;
 	}
 	x = addr;
 	for (int i = 0; i < NC_HINT_STEPS && l && x >= NC_USER_BOTTOM + l && x <= NC_USER_TOP; i++) {
-		int r = nc_vmas_find(s, x - l, 1, v);
+		int r = nc_vmas_span(s, x - l, &vs, &ve);
 		if (r < 0)
 			break;
-		if (r == 0 || v->start >= x) {
+		if (r == 0 || vs >= x) {
 			down = x - l;
 			have_down = 1;
 			break;
 		}
-		x = v->start;
+		x = vs;
 	}
 	if (have_up && have_down && addr - down < up - addr)
 		have_up = 0;
+	if (!have_up && !have_down && l && l != UINTPTR_MAX) {
+		long m = nc_sys_mmap(0, l, 0, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (!nc_sys_failed(m)) {
+			nc_sys_munmap((void *)m, l);
+			down = (uintptr_t)m;
+			have_down = 1;
+		}
+	}
 	f->hint_found = have_up || have_down;
 	f->hint_start = have_up ? up : down;
 	f->hint_end = f->hint_start + l;
@@ -145,12 +155,11 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	f.program = program_name();
 	f.caller_pc = c->caller_pc;
 
-	uintptr_t l = (c->len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
-	uintptr_t end = c->addr + l < c->addr || l < c->len ? UINTPTR_MAX : c->addr + l;
+	uintptr_t end = nc_range_end(c->addr, c->len);
 	struct nc_vma v;
 	gather_caller(&f, s);
 	gather_victims(&f, s, c->addr, end, &v);
-	gather_hint(&f, s, c->addr, c->len, &v);
+	gather_hint(&f, s, c->addr, c->len);
 
 	static int said_no_maps;
 	if (!f.victims_known && !__atomic_exchange_n(&said_no_maps, 1, __ATOMIC_RELAXED)) {

@@ -5,9 +5,11 @@
 #include <sys/auxv.h>
 
 size_t nc_page_size = 4096;
+long nc_pid;
 
 __attribute__((constructor(101))) static void nc_sys_init(void)
 {
+	nc_pid = nc_sys_getpid();
 	unsigned long ps = getauxval(AT_PAGESZ);
 	if (ps >= 4096 && (ps & (ps - 1)) == 0)
 		nc_page_size = ps;

@@ -69,8 +69,25 @@ long nc_sys_ioctl(int fd, unsigned long req, void *arg);
 long nc_sys_getpid(void);
 long nc_sys_gettid(void);
 
+/* Our pid, kept by the start-up code and the fork child handler, so that the
+ * shim's own reads of its memory do not ask the kernel each time. */
+extern long nc_pid;
+static inline long nc_self_pid(void)
+{
+	long p = __atomic_load_n(&nc_pid, __ATOMIC_RELAXED);
+	return p ? p : nc_sys(SYS_getpid, 0, 0, 0);
+}
+
 /* Page size, read once from the auxiliary vector at start (getauxval never
  * allocates); 4096 until then. */
 extern size_t nc_page_size;
+
+/* The end of [addr, addr+len) with len rounded up to whole pages, as the
+ * kernel sees the range; UINTPTR_MAX if that wraps. */
+static inline uintptr_t nc_range_end(uintptr_t addr, size_t len)
+{
+	uintptr_t l = (len + nc_page_size - 1) & ~(uintptr_t)(nc_page_size - 1);
+	return addr + l < addr || l < len ? UINTPTR_MAX : addr + l;
+}
 
 #endif

@@ -25,7 +25,7 @@ static int query_missing;
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
 	struct iovec local = {buf, n}, remote = {(void *)addr, n};
-	long r = nc_syscall6(SYS_process_vm_readv, nc_sys_getpid(), (long)&local, 1, (long)&remote, 1, 0);
+	long r = nc_syscall6(SYS_process_vm_readv, nc_self_pid(), (long)&local, 1, (long)&remote, 1, 0);
 	if (r < 0)
 		return (int)r;
 	return (size_t)r == n ? 0 : -EFAULT;
@@ -165,4 +165,31 @@ int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *
 	out->name[n] = 0;
 	out->name_len = n;
 	return 1;
+}
+
+int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t *end)
+{
+	if (s->fd >= 0) {
+		struct nc_procmap_query q = {0};
+		q.size = sizeof(q);
+		q.query_flags = NC_PMQ_COVERING_OR_NEXT;
+		q.query_addr = addr;
+		long r = nc_sys_ioctl(s->fd, NC_PROCMAP_QUERY, &q);
+		if (r == 0) {
+			*start = q.vma_start;
+			*end = q.vma_end;
+			return 1;
+		}
+		if (r == -ENOENT)
+			return 0;
+		if (r != -ENOTTY && r != -EINVAL)
+			return (int)r;
+	}
+	struct nc_vma v; /* the table (or the fall back to it) */
+	int r = nc_vmas_find(s, addr, 1, &v);
+	if (r == 1) {
+		*start = v.start;
+		*end = v.end;
+	}
+	return r;
 }

@@ -38,6 +38,9 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table);
 /* The mapping holding addr (or, with or_next, the first one above). 1 = found. */
 int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out);
 void nc_vmas_end(struct nc_vmas *s);
+/* The bounds alone of the mapping holding addr or the first one above it: no
+ * name, no kind (cheaper; the hint search needs only this). 1 = found. */
+int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t *end);
 
 /* Copy n bytes of our own memory at addr; 0, or -errno if any of it is unmapped. */
 int nc_mem_read(uintptr_t addr, void *buf, size_t n);

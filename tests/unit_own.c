@@ -1,0 +1,69 @@
+/* unit_own.c - the own set against a model: random adds and removes over a
+ * small space of pages, after each one every page's membership and covers()
+ * over random ranges must agree with a plain array of flags. Also the set's
+ * count must equal the number of maximal runs (it coalesces). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "own.h"
+
+#define PAGES 512
+#define PG 4096UL
+#define BASE 0x100000000UL
+
+static unsigned char model[PAGES];
+static int failures;
+
+static void check(const char *what, int ok, int step)
+{
+	if (!ok && failures++ < 10)
+		printf("not ok - own set: %s (step %d)\n", what, step);
+}
+
+static size_t runs(void)
+{
+	size_t n = 0;
+	for (int i = 0; i < PAGES; i++)
+		n += model[i] && (i == 0 || !model[i - 1]);
+	return n;
+}
+
+int main(void)
+{
+	srand(12345);
+	for (int step = 0; step < 20000; step++) {
+		int a = rand() % PAGES, len = 1 + rand() % 24, add = rand() % 3 != 0;
+		int b = a + len > PAGES ? PAGES : a + len;
+		if (add)
+			nc_own_add(BASE + a * PG, BASE + b * PG);
+		else
+			nc_own_remove(BASE + a * PG, BASE + b * PG);
+		for (int i = a; i < b; i++)
+			model[i] = (unsigned char)add;
+		int x = rand() % PAGES, y = x + 1 + rand() % 16;
+		if (y > PAGES)
+			y = PAGES;
+		int all = 1;
+		for (int i = x; i < y; i++)
+			all &= model[i];
+		check("covers() agrees with the model", nc_own_covers(BASE + x * PG, BASE + y * PG) == all, step);
+		check("one range per maximal run", nc_own_count() == runs(), step);
+	}
+	for (int i = 0; i < PAGES; i++)
+		check("every page agrees at the end",
+		      nc_own_covers(BASE + i * PG, BASE + (i + 1) * PG) == model[i], -1);
+	if (!failures)
+		printf("ok - own set: 20,000 random adds and removes agree with the model\n");
+	/* Far-apart changes must still work (the gap moves the whole way). */
+	for (int i = 0; i < 1000; i++)
+		nc_own_add(BASE + (PAGES + 2 * i) * PG, BASE + (PAGES + 2 * i + 1) * PG);
+	nc_own_remove(BASE, BASE + (PAGES + 2000) * PG);
+	nc_own_add(BASE + (PAGES + 4000) * PG, BASE + (PAGES + 4001) * PG);
+	nc_own_add(BASE, BASE + PG);
+	if (nc_own_count() == 2 && nc_own_covers(BASE, BASE + PG) &&
+	    nc_own_covers(BASE + (PAGES + 4000) * PG, BASE + (PAGES + 4001) * PG))
+		printf("ok - own set: changes at both ends after a long run\n");
+	else
+		printf("not ok - own set: changes at both ends after a long run (count %zu)\n", nc_own_count());
+	return failures != 0;
+}
