@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <link.h>
 
+#include "lock.h"
 #include "regions.h"
 #include "sys.h"
 
@@ -108,6 +109,58 @@ static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
 	out->sym_offset = out->pc - bias - best;
 }
 
+/* The ELF work for a pc, remembered: a program that clobbers once often
+ * clobbers again from the same place, and a flood of attempts must stay cheap.
+ * An entry is valid while the same file is mapped at the same place. */
+struct cached {
+	uintptr_t pc, vma_start;
+	uint64_t inode, vma_offset;
+	uintptr_t offset, sym_offset;
+	int offset_is_file;
+	char symbol[128];
+};
+static struct cached cache[8];
+static unsigned cache_next;
+static nc_lock_t cache_lock;
+
+void nc_caller_after_fork_child(void) { nc_lock_reset(&cache_lock); }
+
+static int from_cache(struct nc_caller *out)
+{
+	int hit = 0;
+	nc_lock(&cache_lock);
+	for (unsigned i = 0; i < sizeof(cache) / sizeof(cache[0]) && !hit; i++) {
+		const struct cached *c = &cache[i];
+		if (c->pc == out->pc && c->vma_start == out->module.start && c->inode == out->module.inode &&
+		    c->vma_offset == out->module.offset) {
+			out->offset = c->offset;
+			out->offset_is_file = c->offset_is_file;
+			out->sym_offset = c->sym_offset;
+			__builtin_memcpy(out->symbol, c->symbol, sizeof(out->symbol));
+			hit = 1;
+		}
+	}
+	nc_unlock(&cache_lock);
+	return hit;
+}
+
+static void to_cache(const struct nc_caller *out)
+{
+	nc_lock(&cache_lock);
+	struct cached *c = &cache[cache_next++ % (sizeof(cache) / sizeof(cache[0]))];
+	c->pc = out->pc;
+	c->vma_start = out->module.start;
+	c->inode = out->module.inode;
+	c->vma_offset = out->module.offset;
+	c->offset = out->offset;
+	c->offset_is_file = out->offset_is_file;
+	c->sym_offset = out->sym_offset;
+	__builtin_memcpy(c->symbol, out->symbol, sizeof(c->symbol));
+	nc_unlock(&cache_lock);
+}
+
+static void describe_module(struct nc_caller *out);
+
 void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 {
 	out->pc = pc;
@@ -120,8 +173,16 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 		return;
 	out->found = 1;
 	out->offset = pc - out->module.start + (uintptr_t)out->module.offset;
-	if (!out->module.inode || out->module.offset > out->module.start)
+	if (!out->module.inode || out->module.offset > out->module.start || from_cache(out))
 		return;
+	describe_module(out);
+	to_cache(out);
+}
+
+/* Load bias from the ELF header, then the symbol from the dynamic table. */
+static void describe_module(struct nc_caller *out)
+{
+	uintptr_t pc = out->pc;
 	/* The ELF header sits where the file's offset 0 is mapped: for the text
 	 * segment of anything ld.so loaded, that is start - offset. */
 	uintptr_t base = out->module.start - (uintptr_t)out->module.offset;

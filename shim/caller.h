@@ -21,5 +21,7 @@ struct nc_caller {
 };
 
 void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out);
+/* Fork: the cache's lock may have been held by a thread the child lacks. */
+void nc_caller_after_fork_child(void);
 
 #endif

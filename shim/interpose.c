@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "caller.h"
 #include "decide.h"
 #include "log.h"
 #include "options.h"
@@ -388,6 +389,7 @@ static void after_fork_child(void)
 	nc_lock_reset(&nc_table_lock);
 	nc_lock_reset(&nc_attached_lock);
 	nc_own_reset_lock();
+	nc_caller_after_fork_child();
 	nc_attempts = 0; /* each process reports its own attempts */
 	nc_pid = nc_sys_getpid();
 	owner_pid = nc_pid;

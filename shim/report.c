@@ -16,7 +16,7 @@ unsigned long nc_attempts;
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
 /* Mappings stepped over looking for a hint, each way: a refusal must stay cheap
  * in a process packed with 60,000 mappings. */
-#define NC_HINT_STEPS 8
+#define NC_HINT_STEPS 4
 
 static size_t copy_name(char *dst, size_t cap, const char *src, size_t n, int *truncated)
 {
