@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "regions.h"
 #include "sys.h"
+#include "vmas.h"
 
 #ifndef MREMAP_MAYMOVE
 #define MREMAP_MAYMOVE 1
@@ -43,12 +44,13 @@ static int use_table(void)
 
 static int page_aligned(uintptr_t v) { return (v & (nc_page_size - 1)) == 0; }
 
-/* Overlap by the table: 1 overlap, 0 none. */
+/* Overlap by the table: 1 overlap, 0 none, -1 the table cannot be read (no
+ * /proc, no free descriptor, an empty file): then the kernel must decide. */
 static int table_overlap(uintptr_t addr, uintptr_t end)
 {
 	nc_lock(&nc_table_lock);
-	int overlap = 0;
-	if (nc_table_refresh(&nc_the_table) == 0) {
+	int overlap = -1;
+	if (nc_table_refresh(&nc_the_table) == 0 && nc_the_table.n) {
 		const struct nc_region *r = nc_table_find(&nc_the_table, addr, 1);
 		overlap = r && r->start < end;
 	}
@@ -94,7 +96,13 @@ static int probe(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc
 	 * before it unmaps anything: let it say so. */
 	if (end > NC_USER_TOP)
 		return 1;
-	return !table_overlap(addr, end);
+	int overlap = table_overlap(addr, end);
+	if (overlap >= 0)
+		return !overlap;
+	/* No table: ask the kernel after all (it needs no /proc). */
+	*tabled = 0;
+	int r = take_placeholder(addr, end, next, c);
+	return r == -EAGAIN ? 0 : r; /* a kernel that ignores NOREPLACE and no table: refuse */
 }
 
 long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
@@ -138,7 +146,7 @@ void nc_forget(void *addr, size_t len)
 	 * may map there, and its record must not be the one we delete. A call the
 	 * kernel will refuse (EINVAL) must not forget anything. */
 	uintptr_t a = (uintptr_t)addr, end = nc_range_end(a, len);
-	if (page_aligned(a) && len && end != UINTPTR_MAX)
+	if (page_aligned(a) && len && end <= NC_USER_TOP)
 		nc_own_remove(a, end);
 }
 
@@ -160,9 +168,19 @@ static int mremap_valid(const struct nc_call *c)
 	if (!page_aligned(c->old_addr) || !page_aligned(c->addr) || c->len == 0)
 		return 0;
 	uintptr_t old_end = nc_range_end(c->old_addr, c->old_len), end = nc_range_end(c->addr, c->len);
-	if (end == UINTPTR_MAX || old_end == UINTPTR_MAX)
+	if (end > NC_USER_TOP || old_end > NC_USER_TOP)
 		return 0;
-	return !(c->old_addr < end && c->addr < old_end); /* old and new may not overlap */
+	if (c->old_addr < end && c->addr < old_end) /* old and new may not overlap */
+		return 0;
+	if (c->old_len == 0) { /* a duplicate: only of a shared mapping */
+		struct nc_vmas s;
+		struct nc_vma v;
+		nc_vmas_begin(&s, use_table());
+		int shared = nc_vmas_find(&s, c->old_addr, 0, &v) == 1 && (v.perms & NC_PERM_S);
+		nc_vmas_end(&s);
+		return shared;
+	}
+	return 1;
 }
 
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
@@ -182,7 +200,8 @@ long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
 	/* The old range leaves the set before the call (see nc_do_munmap) and comes
 	 * back if the call fails. A zero old_len duplicates a shared mapping. */
 	uintptr_t old_end = nc_range_end(c->old_addr, c->old_len);
-	int moves_old = c->old_len && !(c->flags & MREMAP_DONTUNMAP) && old_end != UINTPTR_MAX;
+	int moves_old = c->old_len && !(c->flags & MREMAP_DONTUNMAP) && old_end <= NC_USER_TOP &&
+			page_aligned(c->old_addr);
 	int was_own = moves_old && nc_own_covers(c->old_addr, old_end);
 	if (moves_old)
 		nc_own_remove(c->old_addr, old_end);

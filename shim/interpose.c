@@ -88,6 +88,7 @@ static void nc_init_options(void)
 		nc_sys_write_all(2, err, n + 1);
 		_exit(1);
 	}
+	nc_log_note_stderr();
 	if (NC_OPT(help))
 		nc_options_print_help(2);
 	owner_pid = nc_sys_getpid();

@@ -29,6 +29,8 @@ static int log_regular; /* a regular file: no reader to go away, no SIGPIPE */
 static nc_lock_t open_lock;
 unsigned long nc_log_dropped;
 
+long nc_log_stderr(const char *line, size_t len);
+
 /* "DIR/": one file per process in DIR, named after the program and its pid. */
 static int is_dir_path(const char *p)
 {
@@ -65,7 +67,7 @@ static void say(const char *what, const char *path, long err)
 	}
 	nc_buf_str(&e, "; logging to stderr");
 	e.p[e.len++] = '\n';
-	nc_sys_write_all(2, e.p, e.len);
+	nc_log_stderr(e.p, e.len);
 }
 
 /* The file named by log_path, or stderr (2) with a line saying why not. Files
@@ -147,12 +149,13 @@ static int current_fd(void)
  * its business, a reader that went away must not kill it through us. */
 static long write_no_sigpipe(int fd, const char *line, size_t len)
 {
-	unsigned long pipe_bit = 1UL << (SIGPIPE - 1), old = 0, pending = 0;
+	unsigned long pipe_bit = 1UL << (SIGPIPE - 1), old = 0, before = 0, after = 0;
 	nc_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&pipe_bit, (long)&old, 8, 0, 0);
+	nc_syscall6(SYS_rt_sigpending, (long)&before, 8, 0, 0, 0, 0);
 	long r = nc_sys_write_all(fd, line, len);
-	if (r == -EPIPE && !(old & pipe_bit)) {
-		nc_syscall6(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
-		if (pending & pipe_bit) { /* ours: take it back before unblocking */
+	if (r == -EPIPE && !(before & pipe_bit)) {
+		nc_syscall6(SYS_rt_sigpending, (long)&after, 8, 0, 0, 0, 0);
+		if (after & pipe_bit) { /* raised by our write: take it back */
 			struct timespec zero = {0, 0};
 			nc_syscall6(SYS_rt_sigtimedwait, (long)&pipe_bit, 0, (long)&zero, 8, 0, 0);
 		}
@@ -161,10 +164,42 @@ static long write_no_sigpipe(int fd, const char *line, size_t len)
 	return r;
 }
 
+/* fd 2 as the process had it at start: closed then means closed for good, and
+ * a file the program opens later and gets number 2 is not our stderr. */
+static int stderr_state; /* 0 unknown, 1 open at start, -1 closed at start */
+static dev_t stderr_dev;
+static ino_t stderr_ino;
+
+void nc_log_note_stderr(void)
+{
+	struct stat st;
+	if (nc_sys(SYS_fstat, 2, &st, 0) == 0) {
+		stderr_dev = st.st_dev;
+		stderr_ino = st.st_ino;
+		stderr_state = 1;
+	} else {
+		stderr_state = -1;
+	}
+}
+
+/* Writing to fd 2 goes through here: never into a file that took the number
+ * of a stderr that was closed when the program started. */
+long nc_log_stderr(const char *line, size_t len)
+{
+	if (stderr_state < 0) {
+		struct stat st;
+		if (nc_sys(SYS_fstat, 2, &st, 0) == 0)
+			return -EBADF; /* someone else's file now */
+	}
+	return write_no_sigpipe(2, line, len);
+}
+
 void nc_log_line(const char *line, size_t len)
 {
 	int fd = current_fd();
-	long r = fd > 2 && log_regular ? nc_sys_write_all(fd, line, len) : write_no_sigpipe(fd, line, len);
+	long r = fd == 2 ? nc_log_stderr(line, len)
+		 : log_regular ? nc_sys_write_all(fd, line, len)
+			       : write_no_sigpipe(fd, line, len);
 	if (r < 0)
 		__atomic_add_fetch(&nc_log_dropped, 1, __ATOMIC_RELAXED);
 }

@@ -12,6 +12,12 @@ void nc_log_line(const char *line, size_t len);
 /* Lines that could not be written (ENOSPC, EPIPE, a closed stderr...). */
 extern unsigned long nc_log_dropped;
 
+/* A line for stderr alone (fd 2 as the program started with it; no SIGPIPE). */
+long nc_log_stderr(const char *line, size_t len);
+/* At start: what fd 2 is, so that a later file with that number is not taken
+ * for stderr. */
+void nc_log_note_stderr(void);
+
 /* After fork: a log_path with %p names a new file for the child. */
 void nc_log_after_fork_child(void);
 

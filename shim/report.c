@@ -204,5 +204,5 @@ void nc_report_summary(void)
 	nc_log_line(line, len);
 	/* The log itself failed: the summary must still reach a person. */
 	if (sm.dropped || __atomic_load_n(&nc_log_dropped, __ATOMIC_RELAXED))
-		nc_sys_write_all(2, line, len);
+		nc_log_stderr(line, len);
 }
