@@ -48,6 +48,21 @@ static struct {
 
 #define NEXT(name) __atomic_load_n(&next.name, __ATOMIC_ACQUIRE)
 
+/* mremap, shmat and shmdt are rare, and none is async-signal-safe: they are
+ * looked up at their first call rather than at every program's start (each
+ * dlsym costs every exec about a microsecond). Until the constructor has run,
+ * the kernel serves them directly, as for every door. */
+static int started;
+#define NEXT_LAZY(name)                                                                        \
+	({                                                                                     \
+		__typeof__(next.name) fn_ = NEXT(name);                                        \
+		if (!fn_ && __atomic_load_n(&started, __ATOMIC_ACQUIRE) && !in_shim) {         \
+			fn_ = (__typeof__(fn_))dlsym(RTLD_NEXT, #name);                        \
+			__atomic_store_n(&next.name, fn_, __ATOMIC_RELEASE);                   \
+		}                                                                              \
+		fn_;                                                                           \
+	})
+
 /* Depth of shim code on this thread; initial-exec so that reading it never
  * calls into the loader (a general-dynamic TLS access may allocate). */
 static __thread int in_shim __attribute__((tls_model("initial-exec")));
@@ -328,16 +343,22 @@ NC_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
 		new_addr = va_arg(ap, void *);
 		va_end(ap);
 	}
+	(void)NEXT_LAZY(mremap);
 	return ptr_result(mremap_door("mremap", old, old_len, new_len, flags, new_addr, k_mremap,
 				      __builtin_return_address(0)));
 }
 
 NC_EXPORT void *shmat(int shmid, const void *addr, int flags)
 {
+	(void)NEXT_LAZY(shmat);
 	return ptr_result(shmat_door("shmat", shmid, addr, flags, k_shmat, __builtin_return_address(0)));
 }
 
-NC_EXPORT int shmdt(const void *addr) { return (int)set_errno(shmdt_door(addr, k_shmdt)); }
+NC_EXPORT int shmdt(const void *addr)
+{
+	(void)NEXT_LAZY(shmdt);
+	return (int)set_errno(shmdt_door(addr, k_shmdt));
+}
 
 /* syscall(2) is a door too: SYS_mmap and friends reach the kernel through it
  * without passing mmap. Everything else goes on untouched. */
@@ -413,9 +434,7 @@ __attribute__((constructor(102))) static void nc_start(void)
 	__atomic_store_n(&next.mmap64, m64 ? m64 : m, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.mmap, m, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.munmap, (libc_munmap_fn)dlsym(RTLD_NEXT, "munmap"), __ATOMIC_RELEASE);
-	__atomic_store_n(&next.mremap, (libc_mremap_fn)dlsym(RTLD_NEXT, "mremap"), __ATOMIC_RELEASE);
-	__atomic_store_n(&next.shmat, (libc_shmat_fn)dlsym(RTLD_NEXT, "shmat"), __ATOMIC_RELEASE);
-	__atomic_store_n(&next.shmdt, (libc_shmdt_fn)dlsym(RTLD_NEXT, "shmdt"), __ATOMIC_RELEASE);
+	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.syscall, (libc_syscall_fn)dlsym(RTLD_NEXT, "syscall"), __ATOMIC_RELEASE);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
