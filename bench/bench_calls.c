@@ -57,6 +57,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sys.h"
+
 #define PAGE 4096UL
 /* The shim's arena (shim/arena.c): one anonymous mapping of exactly this size. */
 #define ARENA_BYTES (13UL << 20)
@@ -76,32 +78,10 @@ static double now_ns(void)
 
 /* ---- raw system calls: mappings the shim does not see ---------------------- */
 
+/* The shim's own header-only raw system call (shim/sys.h). */
 static long raw6(long n, long a, long b, long c, long d, long e, long f)
 {
-#if defined(__x86_64__)
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
-	return x0;
-#else
-	(void)n, (void)a, (void)b, (void)c, (void)d, (void)e, (void)f;
-	return -ENOSYS;
-#endif
+	return nc_syscall6(n, a, b, c, d, e, f);
 }
 
 /* ---- /proc/self/maps ---------------------------------------------------------- */

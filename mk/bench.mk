@@ -5,7 +5,7 @@
 BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 BENCH_DIR    := $(BUILD)/bench
-BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra
+BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Ishim
 BENCH_BINS   := $(BENCH_DIR)/bench_calls $(BENCH_DIR)/bench_spawn $(BENCH_DIR)/empty.so
 
 .PHONY: bench

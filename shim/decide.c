@@ -105,6 +105,24 @@ static int probe(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc
 	return r == -EAGAIN ? 0 : r; /* a kernel that ignores NOREPLACE and no table: refuse */
 }
 
+/* For mremap and shmat, which no kernel flag makes refuse: take the target
+ * [c->addr, end) with a placeholder the call will then replace, or, if it is
+ * taken, decide by the policy. 0: go on (*placeholder says whether one is
+ * there to drop if the call fails); -EEXIST: refused; other -errno: failed. */
+static int guard_target(const struct nc_call *c, uintptr_t end, int *placeholder)
+{
+	*placeholder = 0;
+	if (nc_own_shortcut(c, end))
+		return 0;
+	int tabled, free = probe(c->addr, end, 0, 0, &tabled);
+	if (free < 0)
+		return free;
+	*placeholder = free && !tabled;
+	if (!free && !nc_overlap_verdict(c, tabled))
+		return -EEXIST;
+	return 0;
+}
+
 long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 {
 	long r;
@@ -188,14 +206,10 @@ long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
 	int fixed = (c->flags & MREMAP_FIXED) && NC_OPT(mode) != NC_MODE_OFF && mremap_valid(c);
 	uintptr_t end = nc_range_end(c->addr, c->len);
 	int placeholder = 0;
-	if (fixed && !nc_own_shortcut(c, end)) {
-		int tabled;
-		int free = probe(c->addr, end, 0, 0, &tabled);
-		if (free < 0)
-			return free;
-		placeholder = free && !tabled;
-		if (!free && !nc_overlap_verdict(c, tabled))
-			return -EEXIST; /* the source mapping stays where and as it was */
+	if (fixed) {
+		int g = guard_target(c, end, &placeholder);
+		if (g < 0)
+			return g; /* refused: the source mapping stays where and as it was */
 	}
 	/* The old range leaves the set before the call (see nc_do_munmap) and comes
 	 * back if the call fails. A zero old_len duplicates a shared mapping. */
@@ -262,14 +276,10 @@ long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
 		c->addr &= ~(uintptr_t)(SHMLBA - 1);
 	uintptr_t end = nc_range_end(c->addr, c->len);
 	int placeholder = 0;
-	if (fixed && page_aligned(c->addr) && c->len && end != UINTPTR_MAX && !nc_own_shortcut(c, end)) {
-		int tabled;
-		int free = probe(c->addr, end, 0, 0, &tabled);
-		if (free < 0)
-			return free;
-		placeholder = free && !tabled;
-		if (!free && !nc_overlap_verdict(c, tabled))
-			return -EEXIST; /* nothing attached */
+	if (fixed && page_aligned(c->addr) && c->len && end != UINTPTR_MAX) {
+		int g = guard_target(c, end, &placeholder);
+		if (g < 0)
+			return g; /* refused: nothing attached */
 	}
 	long r = next(c->shmid, (void *)c->addr, c->flags);
 	if (nc_sys_failed(r)) {
