@@ -28,33 +28,9 @@
 
 #include "testlib.h"
 
-#define SENTINEL 12345 /* not an errno any call can set */
 
 static size_t pg;
 static char **only; /* NULL: every case */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case ENODEV: return "ENODEV";
-	case EINVAL: return "EINVAL";
-	case ENFILE: return "ENFILE";
-	case EMFILE: return "EMFILE";
-	case ETXTBSY: return "ETXTBSY";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case SENTINEL: return "kept";
-	default: return t_dec(e);
-	}
-}
 
 /* A free range of n pages, the usual way: reserve, give back. */
 static uintptr_t free_range(size_t n)
@@ -77,20 +53,20 @@ static void one(const char *name, int use64, int want_addr, uintptr_t addr, size
 		wanted |= !strcmp(*o, name);
 	if (!wanted)
 		return;
-	errno = SENTINEL;
+	errno = SENTINEL_ERRNO;
 	void *r = use64 ? mmap64((void *)addr, len, prot, flags, fd, off)
 			: mmap((void *)addr, len, prot, flags, fd, off);
 	int err = errno;
 	t_write(1, name);
 	if (r == MAP_FAILED) {
 		t_write(1, " fail errno=");
-		t_write(1, errname(err));
+		t_write(1, t_errname(err));
 	} else {
 		t_write(1, " ok");
 		if (want_addr)
 			t_write(1, (uintptr_t)r == addr ? " same=yes" : " same=no");
 		t_write(1, " errno=");
-		t_write(1, errname(err));
+		t_write(1, t_errname(err));
 		munmap(r, len); /* leave the address space as it was for the next case */
 	}
 	t_write(1, "\n");

@@ -4,10 +4,12 @@
 #ifndef NC_TESTLIB_H
 #define NC_TESTLIB_H
 
-
+#include <errno.h>
+#include <link.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "sys.h" /* nc_syscall6: the shim's raw system call, header-only */
@@ -40,6 +42,96 @@ static inline const char *t_dec(long v)
 	if (neg)
 		*--p = '-';
 	return p;
+}
+
+/* An errno by name for result lines; SENTINEL_ERRNO (set before a call) is
+ * "kept": the call did not touch errno. */
+#define SENTINEL_ERRNO 12345 /* not an errno any call can set */
+
+static inline const char *t_errname(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EEXIST: return "EEXIST";
+	case ENODEV: return "ENODEV";
+	case EINVAL: return "EINVAL";
+	case ENFILE: return "ENFILE";
+	case EMFILE: return "EMFILE";
+	case ETXTBSY: return "ETXTBSY";
+	case EOVERFLOW: return "EOVERFLOW";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EIDRM: return "EIDRM";
+	case SENTINEL_ERRNO: return "kept";
+	default: return t_dec(e);
+	}
+}
+
+/* The address of a page in the middle of libc's executable segment, found with
+ * dl_iterate_phdr (not /proc, which some tests take away); 0 if not found. */
+struct t_libc_search {
+	size_t pg;
+	uintptr_t page;
+};
+
+static inline int t_libc_segment(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct t_libc_search *q = data;
+	(void)size;
+	if (!info->dlpi_name || !strstr(info->dlpi_name, "/libc.so"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		uintptr_t s = (info->dlpi_addr + ph->p_vaddr + q->pg - 1) & ~(q->pg - 1);
+		uintptr_t e = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(q->pg - 1);
+		if (e > s) {
+			q->page = s + ((e - s) / 2 & ~(q->pg - 1));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static inline uintptr_t t_libc_text_page(size_t pg)
+{
+	struct t_libc_search q = { pg, 0 };
+	dl_iterate_phdr(t_libc_segment, &q);
+	return q.page;
+}
+
+/* One rwx page MAP_FIXED over page (libc's, say), and one line on stdout:
+ * "result=EEXIST|errno=N intact=yes|no". If the call succeeds, libc may be
+ * gone: "result=ok intact=no" and exit status 3. */
+static inline void t_clobber_page(uintptr_t page, size_t pg)
+{
+	static unsigned char before[4096];
+	memcpy(before, (void *)page, sizeof(before));
+	errno = 0;
+	void *r = mmap((void *)page, pg, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	int err = errno;
+	t_write(1, "result=");
+	if (r == (void *)page) {
+		t_write(1, "ok intact=no\n");
+		t_exit(3);
+	}
+	if (r == MAP_FAILED && err == EEXIST) {
+		t_write(1, "EEXIST");
+	} else {
+		t_write(1, "errno=");
+		t_write(1, t_dec(err));
+	}
+	int same = 1;
+	for (size_t i = 0; i < sizeof(before); i++)
+		same &= ((const volatile unsigned char *)page)[i] == before[i];
+	t_write(1, same ? " intact=yes\n" : " intact=no\n");
 }
 
 #endif
