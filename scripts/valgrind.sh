@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016,SC2034 # checks are single-quoted conditions, eval'd per run on $o, $log, $rc
 # valgrind.sh - the test programs under valgrind (memcheck), with the shim preloaded.
 #
 #   scripts/valgrind.sh [-k|--keep DIR]
@@ -42,7 +43,7 @@ vg=${VALGRIND:-valgrind}
 keep=
 case ${1:-} in
 -k | --keep) keep=${2:?--keep needs a directory} ;;
--h | --help) sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e '/^# shellcheck/d' -e 's/^# \{0,1\}//'; exit 0 ;;
 "") ;;
 *) echo "valgrind.sh: bad argument '$1' (see --help)" >&2; exit 2 ;;
 esac

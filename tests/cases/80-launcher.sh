@@ -282,6 +282,10 @@ expect "launcher -h: the same help" eval '[ $rc -eq 0 ] && lout_has "^Usage: noc
 if command -v shellcheck >/dev/null; then
 	why=$(shellcheck "$L" 2>&1)
 	expect "launcher: shellcheck is clean" test -z "$why"
+	for l8_s in scripts/*.sh; do
+		why=$(shellcheck "$l8_s" 2>&1)
+		expect "$l8_s: shellcheck is clean" test -z "$why"
+	done
 else
-	skipped "launcher: shellcheck" "shellcheck is not installed"
+	skipped "launcher and scripts/*.sh: shellcheck" "shellcheck is not installed"
 fi
