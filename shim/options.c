@@ -134,6 +134,21 @@ static void set_defaults(struct nc_options *o)
 		set_value(o, i, descs[i].def, slen(descs[i].def));
 }
 
+/* A user's text quoted in an error line, cut so that the valid values after
+ * it always fit: the line is there to say what to write instead. */
+static void put_quoted(struct nc_buf *b, const char *v, size_t n)
+{
+	enum { SHOWN = 64 };
+	nc_buf_ch(b, '\'');
+	nc_buf_mem(b, v, n > SHOWN ? SHOWN : n);
+	if (n > SHOWN) {
+		nc_buf_str(b, "...(");
+		nc_buf_u(b, n);
+		nc_buf_str(b, " bytes)");
+	}
+	nc_buf_ch(b, '\'');
+}
+
 static void finish_err(struct nc_buf *b)
 {
 	if (b->len >= b->cap)
@@ -161,9 +176,9 @@ int nc_options_parse(const char *text, struct nc_options *out, char *err, size_t
 					id = i;
 			if (id < 0 || eq == end) {
 				nc_buf_str(&eb, "noclobber: NOCLOBBER_OPTIONS: ");
-				nc_buf_str(&eb, id < 0 ? "unknown option '" : "option without a value '");
-				nc_buf_mem(&eb, p, (size_t)(eq - p));
-				nc_buf_str(&eb, id < 0 ? "'; valid options are " : "'; write it as key=value, one of ");
+				nc_buf_str(&eb, id < 0 ? "unknown option " : "option without a value ");
+				put_quoted(&eb, p, (size_t)(eq - p));
+				nc_buf_str(&eb, id < 0 ? "; valid options are " : "; write it as key=value, one of ");
 				for (int i = 0; i < NC_OPT_COUNT; i++) {
 					nc_buf_str(&eb, i ? ", " : "");
 					nc_buf_str(&eb, descs[i].name);
@@ -172,9 +187,9 @@ int nc_options_parse(const char *text, struct nc_options *out, char *err, size_t
 				return -1;
 			}
 			if (set_value(out, id, eq + 1, (size_t)(end - eq - 1)) < 0) {
-				nc_buf_str(&eb, "noclobber: NOCLOBBER_OPTIONS: bad value '");
-				nc_buf_mem(&eb, eq + 1, (size_t)(end - eq - 1));
-				nc_buf_str(&eb, "' for ");
+				nc_buf_str(&eb, "noclobber: NOCLOBBER_OPTIONS: bad value ");
+				put_quoted(&eb, eq + 1, (size_t)(end - eq - 1));
+				nc_buf_str(&eb, " for ");
 				nc_buf_str(&eb, descs[id].name);
 				nc_buf_str(&eb, "; valid values: ");
 				put_valid(&eb, &descs[id]);

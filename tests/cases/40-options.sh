@@ -19,6 +19,9 @@ bad_option "exitcode=1x" "bad value '1x' for exitcode"
 bad_option "exitcode=99999999999999999999999" "bad value '9+' for exitcode"
 bad_option "help=yes" "bad value 'yes' for help; valid values: 0, 1$"
 bad_option "log_path=" "bad value '' for log_path"
+nc_long=$(printf 'x%.0s' $(seq 1024))
+bad_option "log_path=/tmp/$nc_long" "^noclobber: NOCLOBBER_OPTIONS: bad value '/tmp/x{59}\\.\\.\\.\\(1029 bytes\\)' for log_path; valid values: stderr, a file path of at most 1023 bytes \\(%p = pid\\), or DIR/$"
+bad_option "$nc_long=1" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'x{64}\\.\\.\\.\\(1024 bytes\\)'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, help$"
 bad_option "mode=warn,enforce" "bad value 'warn,enforce' for mode"
 bad_option "mode=warn:bogus=1" "unknown option 'bogus'"
 
@@ -56,6 +59,13 @@ run_shim "log_path=$TMP/no/such/dir/x.log" "$T/clobber" libc-text
 why="$out"
 expect "log_path: an unopenable file falls back to stderr, saying why" \
 	eval 'has "^noclobber: cannot open log_path .$TMP/no/such/dir/x.log. (errno 2); logging to stderr$" && has "^noclobber: refused mmap("'
+
+# A name under the limit whose %p expansions take it over: said at the first line.
+nc_many=$(printf '%%p%.0s' $(seq 400))
+run_shim "log_path=$TMP/$nc_many" "$T/clobber" libc-text
+why="$out"
+expect "log_path: a name too long once %p is expanded falls back to stderr, saying why" \
+	eval 'has "^noclobber: log_path is too long; logging to stderr$" && has "^noclobber: refused mmap(" && has "^result=EEXIST intact=yes$"'
 
 run_shim "log_path=$TMP/quiet.log" "$T/clobber" free
 why="$(ls "$TMP")"
