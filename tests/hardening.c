@@ -11,6 +11,12 @@
  *   emfile           libc-text after every descriptor number is taken (EMFILE):
  *                    nobody can open /proc/self/maps
  *   flood N          N attempts over libc's text, timed
+ *   interrupt N KIND N attempts over 24 foreign mappings with long names (log
+ *                    lines of about 3.5 KiB) in a child whose stderr is a pipe or a
+ *                    stream socket (KIND) with a small buffer, read slowly by this
+ *                    process and copied to its stderr, while a timer interrupts
+ *                    the child every 100 us (no SA_RESTART): the shim's writes see
+ *                    EINTR (pipe, socket) and partial writes (socket)
  *   sigpipe HOW MS   HOW = default, block, ignore or handler: set SIGPIPE so,
  *                    sleep MS milliseconds (the reader of stderr goes away), then
  *                    libc-text, then report what became of SIGPIPE
@@ -18,6 +24,7 @@
  * Output (raw writes: in a failed run libc's text may be gone):
  *   result=ok|EEXIST|errno=N intact=yes|no|n/a
  *   flood:   attempts=N eexist=N other=N intact=yes|no ns_per_attempt=N
+ *   interrupt: attempts=N eexist=N other=N ticks=N
  *   sigpipe: ... then "sigpipe blocked=yes|no pending=yes|no ignored=yes|no handled=N"
  *            and "after" on stdout, the program's own output after the write. */
 #include <errno.h>
@@ -28,6 +35,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,6 +127,112 @@ static void flood(long n)
 	t_write(1, "\n");
 }
 
+static volatile sig_atomic_t ticks;
+static void on_tick(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+/* Victims the shim did not see being made (raw system calls), each a page of a
+ * memfd with a long name, alternately read-only and read-write so that none
+ * merge: a refused line names them all. */
+static void interrupted_clobbers(long n)
+{
+	enum { VICTIMS = 24 };
+	char name[200];
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	int fd = memfd_create(name, 0);
+	if (fd < 0 || ftruncate(fd, (off_t)(VICTIMS * pg)) < 0) {
+		t_write(1, "hardening: memfd\n");
+		t_exit(2);
+	}
+	long base = nc_syscall6(SYS_mmap, 0, (long)(VICTIMS * pg), PROT_READ, MAP_SHARED, fd, 0);
+	if (base < 0 && base > -4096) {
+		t_write(1, "hardening: mmap\n");
+		t_exit(2);
+	}
+	for (int i = 1; i < VICTIMS; i += 2)
+		nc_syscall6(SYS_mprotect, base + (long)(i * pg), (long)pg, PROT_READ | PROT_WRITE, 0, 0, 0);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick; /* no SA_RESTART: blocked writes return EINTR or short */
+	sigaction(SIGALRM, &sa, 0);
+	struct itimerval it = {{0, 100}, {0, 100}};
+	setitimer(ITIMER_REAL, &it, 0);
+	long eexist = 0, other = 0;
+	for (long i = 0; i < n; i++) {
+		void *r = mmap((void *)base, VICTIMS * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (r == MAP_FAILED && errno == EEXIST)
+			eexist++;
+		else if (r == (void *)base)
+			t_exit(3);
+		else
+			other++;
+	}
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, 0);
+	t_write(1, "attempts=");
+	t_write(1, t_dec(n));
+	t_write(1, " eexist=");
+	t_write(1, t_dec(eexist));
+	t_write(1, " other=");
+	t_write(1, t_dec(other));
+	t_write(1, " ticks=");
+	t_write(1, t_dec(ticks));
+	t_write(1, "\n");
+}
+
+static void interrupt_case(long n, const char *kind)
+{
+	int sv[2]; /* sv[0] this process reads, sv[1] the child's stderr */
+	int small = (int)pg;
+	if (!strcmp(kind, "pipe") ? pipe(sv) : !strcmp(kind, "socket") ? socketpair(AF_UNIX, SOCK_STREAM, 0, sv)
+									 : (errno = EINVAL, -1)) {
+		t_write(2, "hardening: interrupt N pipe|socket\n");
+		t_exit(2);
+	}
+	if (!strcmp(kind, "pipe")) {
+		fcntl(sv[1], F_SETPIPE_SZ, small);
+	} else {
+		/* The kernel raises 1 to its minimum, about 4.5 KiB; a Unix stream
+		 * socket sends in pieces of half that, so a line goes in two, and a
+		 * signal between them makes the write short. */
+		int least = 1;
+		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &least, sizeof(least));
+		setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &least, sizeof(least));
+	}
+	pid_t child = fork();
+	if (child < 0)
+		t_exit(2);
+	if (child == 0) {
+		close(sv[0]);
+		dup2(sv[1], 2);
+		close(sv[1]);
+		interrupted_clobbers(n);
+		exit(0); /* a normal exit: the shim's summary goes down the same way */
+	}
+	close(sv[1]);
+	char buf[256];
+	struct timespec pause = {0, 200000};
+	for (;;) {
+		ssize_t got = read(sv[0], buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (write(2, buf, (size_t)got) != got)
+			t_exit(2);
+		nanosleep(&pause, 0);
+	}
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	t_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
 static volatile sig_atomic_t handled;
 static void on_pipe(int sig)
 {
@@ -164,7 +280,7 @@ int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
 	if (argc < 2) {
-		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|sigpipe HOW MS\n");
+		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|sigpipe HOW MS\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -200,6 +316,8 @@ int main(int argc, char **argv)
 		one(libc_page, 1);
 	} else if (!strcmp(cmd, "flood") && argc > 2) {
 		flood(atol(argv[2]));
+	} else if (!strcmp(cmd, "interrupt") && argc > 3) {
+		interrupt_case(atol(argv[2]), argv[3]);
 	} else if (!strcmp(cmd, "sigpipe") && argc > 3) {
 		sigpipe_case(argv[2], atol(argv[3]));
 	} else {

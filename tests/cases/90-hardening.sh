@@ -287,6 +287,40 @@ else
 	skipped "stderr a fifo whose reader went away" "mkfifo is not installed"
 fi
 
+# A slow reader and a timer every 100 us (no SA_RESTART): the shim's writes of
+# 3.5 KiB lines are interrupted (EINTR) on a pipe, and cut short (a partial
+# write, then the rest) on a stream socket. Every line arrives whole and once.
+for h9_kind in pipe socket; do
+	for h9_fmt in text json; do
+		out=$(NOCLOBBER_OPTIONS="log_format=$h9_fmt" LD_PRELOAD="$SHIM" $PREFIX timeout 60 "$T/hardening" interrupt 200 $h9_kind \
+			2>"$h9_dir/int.log")
+		rc=$?
+		why="status $rc: $out"
+		expect "stderr a slow $h9_kind, interrupted writes [$h9_fmt]: 200 attempts refused, the timer ran" \
+			eval '[ $rc = 0 ] && grep -Eq "^attempts=200 eexist=200 other=0 ticks=[1-9][0-9]*$" <<<"$out"'
+		if [ $h9_fmt = text ]; then
+			h9_badl=$(grep -Ev -e '^noclobber: refused mmap\(addr=0x[0-9a-f]+, len=98304, .* victims=24: .*memfd:n{150,}.* hint=[^ ]+$' \
+				-e '^noclobber: summary: pid=[0-9]+ clobber_attempts=200$' "$h9_dir/int.log" | cut -c1-200 | head -3)
+			h9_n=$(grep -c '^noclobber: refused mmap(' "$h9_dir/int.log")
+		elif command -v python3 >/dev/null; then
+			h9_badl=$(python3 -c '
+import json, sys
+for n, l in enumerate(open(sys.argv[1], "rb"), 1):
+    o = json.loads(l)
+    ok = (o["event"] == "refused" and o["victims_total"] == 24) or (o["event"] == "summary" and o["clobber_attempts"] == 200)
+    if not ok or o.get("log_lines_lost", 0):
+        print("line", n, l[:200])' "$h9_dir/int.log" 2>&1 | head -3)
+			h9_n=$(grep -c '"event":"refused"' "$h9_dir/int.log")
+		else
+			skipped "stderr a slow $h9_kind, interrupted writes [json]: every line parses" "python3 is not installed"
+			continue
+		fi
+		why="$h9_n refused lines; not whole: $h9_badl"
+		expect "stderr a slow $h9_kind, interrupted writes [$h9_fmt]: 200 refused lines and the summary, every one whole" \
+			eval '[ "$h9_n" = 200 ] && [ -z "$h9_badl" ] && [ "$(wc -l <"$h9_dir/int.log")" = 201 ]'
+	done
+done
+
 # The program closes the log's descriptor and gets its number for a file of
 # its own: the shim notices and opens the log again; the program's file gets
 # nothing of the shim's.
