@@ -38,5 +38,6 @@ fuzz: $(patsubst %,$(BUILD)/fuzz/libfuzzer_%,$(FUZZ_TARGETS)) fuzz-seeds
 		seeds=fuzz/corpus/$$t; [ $$t = maps ] && seeds="$$seeds $(BUILD)/fuzz/seeds-maps"; \
 		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 		$(BUILD)/fuzz/libfuzzer_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=1100000 \
-			-rss_limit_mb=4096 -print_final_stats=1 $(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
+			-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$t- \
+			$(BUILD)/fuzz/corpus-$$t $$seeds || exit 1; \
 	done
