@@ -1,5 +1,7 @@
 /* fuzz_options.c - the NOCLOBBER_OPTIONS parser on any bytes: it must accept or
- * reject with one NUL-terminated line, and never read or write out of bounds. */
+ * reject with one NUL-terminated line (no control character in it, not cut
+ * short: the valid values at its end always fit), and never read or write out
+ * of bounds. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nc_options_parse(text, &o, err, sizeof(err)) < 0) {
 		if (!memchr(err, 0, sizeof(err)) || strncmp(err, "noclobber: ", 11))
 			abort();
+		size_t n = strlen(err);
+		if (n >= sizeof(err) - 1)
+			abort(); /* filled the buffer: cut short */
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f)
+				abort();
 	} else if (o.value[NC_OPT_exitcode] > 255 || o.value[NC_OPT_mode] > 3) {
 		abort();
 	}

@@ -135,12 +135,23 @@ static void set_defaults(struct nc_options *o)
 }
 
 /* A user's text quoted in an error line, cut so that the valid values after
- * it always fit: the line is there to say what to write instead. */
+ * it always fit (the line is there to say what to write instead), control
+ * characters as \xNN so that it stays one line on a terminal. */
 static void put_quoted(struct nc_buf *b, const char *v, size_t n)
 {
 	enum { SHOWN = 64 };
+	static const char hex[] = "0123456789abcdef";
 	nc_buf_ch(b, '\'');
-	nc_buf_mem(b, v, n > SHOWN ? SHOWN : n);
+	for (size_t i = 0; i < n && i < SHOWN; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c < 0x20 || c == 0x7f) {
+			nc_buf_str(b, "\\x");
+			nc_buf_ch(b, hex[c >> 4]);
+			nc_buf_ch(b, hex[c & 15]);
+		} else {
+			nc_buf_ch(b, (char)c);
+		}
+	}
 	if (n > SHOWN) {
 		nc_buf_str(b, "...(");
 		nc_buf_u(b, n);

@@ -5,7 +5,7 @@ bad_option() { # OPTIONS EXPECTED-LINE-REGEX
 	local pat=$2
 	run_shim "$1" "$T/clobber" free
 	why="rc=$rc: $out"
-	expect "bad option '$1': exit 1 before main, one clear line" \
+	expect "bad option '${1//[[:cntrl:]]/?}': exit 1 before main, one clear line" \
 		eval '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -Eq -- "$pat" <<<"$out" && ! has result='
 }
 bad_option "mode=foo" "^noclobber: NOCLOBBER_OPTIONS: bad value 'foo' for mode; valid values: enforce, warn, abort, off$"
@@ -22,6 +22,8 @@ bad_option "log_path=" "bad value '' for log_path"
 nc_long=$(printf 'x%.0s' $(seq 1024))
 bad_option "log_path=/tmp/$nc_long" "^noclobber: NOCLOBBER_OPTIONS: bad value '/tmp/x{59}\\.\\.\\.\\(1029 bytes\\)' for log_path; valid values: stderr, a file path of at most 1023 bytes \\(%p = pid\\), or DIR/$"
 bad_option "$nc_long=1" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'x{64}\\.\\.\\.\\(1024 bytes\\)'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, help$"
+bad_option $'mode=a\nb' "^noclobber: NOCLOBBER_OPTIONS: bad value 'a\\\\x0ab' for mode; valid values: enforce, warn, abort, off$"
+bad_option $'mo\x1bde=1' "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mo\\\\x1bde'; valid options are"
 bad_option "mode=warn,enforce" "bad value 'warn,enforce' for mode"
 bad_option "mode=warn:bogus=1" "unknown option 'bogus'"
 
