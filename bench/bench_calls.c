@@ -29,9 +29,13 @@
  *                               mmap_held: the page enters the shim's own set
  *                               at its front
  *   fixed_own ITERS             MAP_FIXED page 1 of a 2-page mapping over itself
- *   refuse N ITERS [libc|dense] refused MAP_FIXED while holding about N mappings;
- *                               victim: a page of libc's text (libc), or one of
- *                               N mappings made behind the shim's back (dense)
+ *   refuse N ITERS [libc|libc-new|dense]
+ *                               refused MAP_FIXED while holding about N mappings;
+ *                               victim: a page of libc's text (libc), each time
+ *                               another of 64 pages of it (libc-new: the shim
+ *                               cannot reuse the hint it found for the last
+ *                               call), or one of N mappings made behind the
+ *                               shim's back (dense)
  *   mapsread N ITERS            read /proc/self/maps once, holding about N mappings
  *   threads T ITERS             T threads, each ITERS x (mmap + munmap one page);
  *                               in 50 lock-step blocks; figures are wall time
@@ -316,10 +320,12 @@ static void case_fixed_own(long iters)
 	timed(loop_fixed_own, iters);
 }
 
+static int refuse_spread; /* each refusal at another of 64 pages: a new call each time */
+
 static void loop_refuse(long iters)
 {
-	void *victim = target;
 	for (long i = 0; i < iters; i++) {
+		void *victim = refuse_spread ? (char *)target + (i % 64) * PAGE : target;
 		void *p = mmap(victim, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (p != MAP_FAILED || errno != EEXIST) {
 			fprintf(stderr, "bench_calls: refuse: expected EEXIST, got %p errno %d\n", p, errno);
@@ -345,6 +351,10 @@ static void case_refuse(long n, long iters, const char *where)
 	}
 	if (where && !strcmp(where, "dense")) {
 		target = (char *)fill_behind_shim(n);
+	} else if (where && !strcmp(where, "libc-new")) {
+		fill_with_mmap(n);
+		target = libc_text_page();
+		refuse_spread = 1;
 	} else {
 		fill_with_mmap(n);
 		target = libc_text_page();

@@ -25,6 +25,7 @@
 #include "regions.h"
 #include "report.h"
 #include "sys.h"
+#include "vmas.h"
 
 #define NC_EXPORT __attribute__((visibility("default")))
 
@@ -412,6 +413,8 @@ static void after_fork_child(void)
 	nc_lock_reset(&nc_attached_lock);
 	nc_own_reset_lock();
 	nc_caller_after_fork_child();
+	nc_vmas_after_fork_child();
+	nc_report_after_fork_child();
 	nc_attempts = 0; /* each process reports its own attempts */
 	nc_pid = nc_sys_getpid();
 	owner_pid = nc_pid;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "caller.h"
+#include "lock.h"
 #include "log.h"
 #include "options.h"
 #include "regions.h"
@@ -14,9 +15,9 @@
 unsigned long nc_attempts;
 
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
-/* Mappings stepped over looking for a hint, each way: a refusal must stay cheap
- * in a process packed with 60,000 mappings. */
-#define NC_HINT_STEPS 4
+/* Questions asked looking for a hint, both ways together: a refusal must stay
+ * cheap in a process packed with 60,000 mappings. */
+#define NC_HINT_QUESTIONS 12
 
 static size_t copy_name(char *dst, size_t cap, const char *src, size_t n, int *truncated)
 {
@@ -46,9 +47,16 @@ static void gather_caller(struct nc_facts *f, struct nc_vmas *s)
 	f->caller_sym_offset = c.sym_offset;
 }
 
+/* The span of what the call overlaps, from the victims' walk: where the search
+ * for a hint starts. */
+struct span {
+	int known;
+	uintptr_t low, high;
+};
+
 /* Every mapping in [addr, end) is a victim. */
 static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
-			   struct nc_vma *v)
+			   struct nc_vma *v, struct span *sp)
 {
 	f->victims_known = !s->err;
 	for (uintptr_t at = addr; at < end && nc_vmas_find(s, at, 1, v) == 1 && v->start < end; at = v->end) {
@@ -62,59 +70,98 @@ static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr
 			o->name_len = copy_name(o->name, sizeof(o->name), v->name, v->name_len, &o->name_truncated);
 			o->name_truncated |= v->name_truncated;
 		}
-		f->victims_total++;
+		if (!f->victims_total++)
+			sp->low = v->start;
+		sp->high = v->end;
+		sp->known = 1;
 		if (v->end <= at)
 			break;
 	}
 }
 
-/* The free range of the same length nearest to addr, above or below it. Walking
- * up is "the next mapping at or above x"; walking down asks the same question
- * at x - len: if what comes next starts at or above x, [x - len, x) is free.
- * Where nothing is near (a crowded neighbourhood), the kernel is asked where it
- * would put such a mapping: not the nearest, but free. */
-static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, size_t len)
+/* The free range of the call's length nearest to addr, above or below. Two
+ * fronts walk away from what the call overlaps: up, "is there room between x
+ * and the next mapping at or above it"; down, the same question asked at x -
+ * len. Each step is one question to the kernel, and the front whose candidate
+ * is nearer to addr moves first, so the first range found that is nearer than
+ * the other front's candidate is the nearest. Only NC_HINT_QUESTIONS are asked:
+ * a refusal must stay cheap in a crowded neighbourhood, and past that the line
+ * says hint=none (mmap with addr NULL lets the kernel find room). */
+static void search_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t l, const struct span *sp)
+{
+	uintptr_t up = sp->known && sp->high > addr ? sp->high : addr; /* candidate start */
+	uintptr_t down = sp->known && sp->low < addr ? sp->low : addr; /* candidate end */
+	int up_open = up <= NC_USER_TOP - l, down_open = down >= NC_USER_BOTTOM + l && down <= NC_USER_TOP;
+	uintptr_t best = UINTPTR_MAX; /* distance from addr of the range found */
+	for (int q = 0; q < NC_HINT_QUESTIONS; q++) {
+		uintptr_t up_dist = up - addr, down_dist = addr - (down - l);
+		up_open &= up_dist < best;
+		down_open &= down_dist < best;
+		if (!up_open && !down_open)
+			break; /* found, or neither front can come nearer */
+		int go_up = up_open && (!down_open || up_dist <= down_dist);
+		uintptr_t vs, ve, cand = go_up ? up : down - l;
+		int r = nc_vmas_span(s, cand, &vs, &ve);
+		if (r < 0)
+			break;
+		if (r == 0 || vs >= cand + l) { /* [cand, cand + l) is free */
+			best = go_up ? up_dist : down_dist;
+			f->hint_found = 1;
+			f->hint_start = cand;
+			f->hint_end = cand + l;
+		} else if (go_up) {
+			up = ve;
+			up_open = ve <= NC_USER_TOP - l;
+		} else {
+			down = vs;
+			down_open = vs >= NC_USER_BOTTOM + l;
+		}
+	}
+}
+
+/* The last answer, by address and length: a program that repeats a refused call
+ * (a retry loop, a flood) gets it again instead of a new search. A hint is
+ * checked with one question first (is the range still free); "none" is reused
+ * as is, but searched anew every NC_HINT_NONE_REUSE times, so that room made
+ * later is seen. */
+#define NC_HINT_NONE_REUSE 64
+static nc_lock_t last_hint_lock;
+static struct {
+	uintptr_t addr, len, start; /* start 0: none */
+	unsigned reused;
+} last_hint;
+
+void nc_report_after_fork_child(void) { nc_lock_reset(&last_hint_lock); }
+
+static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, size_t len, const struct span *sp)
 {
 	uintptr_t l = nc_range_end(0, len);
-	uintptr_t up = 0, down = 0, vs, ve;
-	int have_up = 0, have_down = 0;
-	uintptr_t x = addr;
-	for (int i = 0; i < NC_HINT_STEPS && l && l != UINTPTR_MAX && x <= NC_USER_TOP - l; i++) {
-		int r = nc_vmas_span(s, x, &vs, &ve);
-		if (r < 0)
-			break;
-		if (r == 0 || vs >= x + l) {
-			up = x;
-			have_up = 1;
-			break;
-		}
-		x = ve;
+	if (!l || l == UINTPTR_MAX)
+		return;
+	nc_lock(&last_hint_lock);
+	int same = last_hint.len == l && last_hint.addr == addr;
+	uintptr_t again = last_hint.start;
+	int none_again = same && !again && ++last_hint.reused % NC_HINT_NONE_REUSE;
+	nc_unlock(&last_hint_lock);
+	if (none_again)
+		return;
+	uintptr_t vs, ve;
+	int r = same && again ? nc_vmas_span(s, again, &vs, &ve) : -1;
+	if (r == 0 || (r == 1 && vs >= again + l)) {
+		f->hint_found = 1;
+		f->hint_start = again;
+		f->hint_end = again + l;
+		return;
 	}
-	x = addr;
-	for (int i = 0; i < NC_HINT_STEPS && l && x >= NC_USER_BOTTOM + l && x <= NC_USER_TOP; i++) {
-		int r = nc_vmas_span(s, x - l, &vs, &ve);
-		if (r < 0)
-			break;
-		if (r == 0 || vs >= x) {
-			down = x - l;
-			have_down = 1;
-			break;
-		}
-		x = vs;
-	}
-	if (have_up && have_down && addr - down < up - addr)
-		have_up = 0;
-	if (!have_up && !have_down && l && l != UINTPTR_MAX) {
-		long m = nc_sys_mmap(0, l, 0, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (!nc_sys_failed(m)) {
-			nc_sys_munmap((void *)m, l);
-			down = (uintptr_t)m;
-			have_down = 1;
-		}
-	}
-	f->hint_found = have_up || have_down;
-	f->hint_start = have_up ? up : down;
-	f->hint_end = f->hint_start + l;
+	search_hint(f, s, addr, l, sp);
+	if (s->err)
+		return; /* nothing was known: nothing to remember */
+	nc_lock(&last_hint_lock);
+	last_hint.addr = addr;
+	last_hint.len = l;
+	last_hint.start = f->hint_found ? f->hint_start : 0;
+	last_hint.reused = 0;
+	nc_unlock(&last_hint_lock);
 }
 
 static char program[256];
@@ -146,10 +193,10 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	f.call = c;
 	f.event = ev;
 	f.reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
-	f.pid = nc_sys_getpid();
+	f.pid = s->pid ? s->pid : nc_sys_getpid();
 	f.tid = nc_sys_gettid();
 	struct timespec ts = {0, 0};
-	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	clock_gettime(CLOCK_REALTIME, &ts); /* the vDSO: no system call, no lock */
 	f.time_s = ts.tv_sec;
 	f.time_us = ts.tv_nsec / 1000;
 	f.program = program_name();
@@ -157,9 +204,10 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 
 	uintptr_t end = nc_range_end(c->addr, c->len);
 	struct nc_vma v;
+	struct span sp = {0, 0, 0};
+	gather_victims(&f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
 	gather_caller(&f, s);
-	gather_victims(&f, s, c->addr, end, &v);
-	gather_hint(&f, s, c->addr, c->len);
+	gather_hint(&f, s, c->addr, c->len, &sp);
 
 	static int said_no_maps;
 	if (!f.victims_known && !__atomic_exchange_n(&said_no_maps, 1, __ATOMIC_RELAXED)) {
@@ -191,7 +239,7 @@ void nc_report_summary(void)
 	sm.pid = nc_sys_getpid();
 	sm.program = program_name();
 	struct timespec ts = {0, 0};
-	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	sm.time_s = ts.tv_sec;
 	sm.time_us = ts.tv_nsec / 1000;
 	char line[512];

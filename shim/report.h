@@ -96,5 +96,7 @@ const char *nc_program_name(void);
 /* Attempts seen by this process, and the summary line for its end. */
 extern unsigned long nc_attempts;
 void nc_report_summary(void);
+/* In a fork child: the hint memory's lock is free. */
+void nc_report_after_fork_child(void);
 
 #endif

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
+#include "lock.h"
 #include "regions.h"
 #include "sys.h"
 
@@ -39,14 +41,106 @@ static int use_table(struct nc_vmas *s)
 	return s->err;
 }
 
+/* The kept descriptor of /proc/self/maps. Opening the file costs more than all
+ * the questions of a refusal together, so it stays open, at a number out of the
+ * way of the low ones a program expects back from its own open (a daemon that
+ * closed stdin reopens it as 0). Trusted only while it is still the file we
+ * opened in this process: a program may close every descriptor and reuse the
+ * number, and a fork child's copy shows the parent. Published once, never
+ * closed while other threads may use it (only in a fork child, single-threaded):
+ * so sessions use it without holding a lock. */
+#define NC_KEPT_FD_MIN 100
+static nc_lock_t kept_lock;
+static int kept_fd = -1;
+static long kept_pid;
+static dev_t kept_dev;
+static ino_t kept_ino;
+
+void nc_vmas_after_fork_child(void)
+{
+	nc_lock_reset(&kept_lock);
+	if (kept_fd >= 0)
+		nc_sys_close(kept_fd);
+	kept_fd = -1;
+}
+
+static int fd_is(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	return nc_sys(SYS_fstat, fd, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Open /proc/self/maps and check that the kernel answers PROCMAP_QUERY on it. */
+static long open_maps(void)
+{
+	long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	struct nc_procmap_query q = {0};
+	q.size = sizeof(q);
+	q.query_flags = NC_PMQ_COVERING_OR_NEXT;
+	q.query_addr = (uintptr_t)&kept_fd;
+	long r = nc_sys_ioctl((int)fd, NC_PROCMAP_QUERY, &q);
+	if (r == -ENOTTY || r == -EINVAL) { /* before Linux 6.11: the table answers */
+		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+		nc_sys_close((int)fd);
+		return -ENOTTY;
+	}
+	return fd;
+}
+
+/* A descriptor for one session; *passing = 1 when it is the session's alone. */
+static long maps_fd(int *passing, long pid)
+{
+	*passing = 0;
+	nc_lock(&kept_lock);
+	int fd = kept_fd, mine = 1;
+	if (fd >= 0 && kept_pid == pid && fd_is(fd, kept_dev, kept_ino)) {
+		nc_unlock(&kept_lock);
+		return fd;
+	}
+	if (fd >= 0 && kept_pid != pid)
+		mine = 0; /* a vfork child, sharing our memory: the record is the parent's */
+	nc_unlock(&kept_lock);
+
+	long got = open_maps();
+	if (got < 0)
+		return got;
+	long high = nc_sys(SYS_fcntl, got, F_DUPFD_CLOEXEC, NC_KEPT_FD_MIN);
+	struct stat st;
+	if (!mine || high < 0 || nc_sys(SYS_fstat, high, &st, 0) != 0) {
+		if (high >= 0)
+			nc_sys_close((int)high);
+		*passing = 1; /* kept nowhere: closed at the end of the session */
+		return got;
+	}
+	nc_sys_close((int)got);
+	nc_lock(&kept_lock);
+	if (kept_fd == fd) { /* nobody replaced the stale record meanwhile (it is not ours to close) */
+		kept_fd = (int)high;
+		kept_pid = pid;
+		kept_dev = st.st_dev;
+		kept_ino = st.st_ino;
+		nc_unlock(&kept_lock);
+		return high;
+	}
+	nc_unlock(&kept_lock);
+	*passing = 1;
+	return high;
+}
+
 int nc_vmas_begin(struct nc_vmas *s, int force_table)
 {
 	s->fd = -1;
+	s->fd_passing = 0;
 	s->table = 0;
 	s->err = 0;
+	s->last_ok = 0;
+	s->pid = 0;
 	if (!force_table && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
-		long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
-		if (fd >= 0) { /* whether the kernel knows PROCMAP_QUERY shows at the first query */
+		s->pid = nc_sys_getpid();
+		long fd = maps_fd(&s->fd_passing, s->pid);
+		if (fd >= 0) {
 			s->fd = (int)fd;
 			return 0;
 		}
@@ -56,7 +150,7 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table)
 
 void nc_vmas_end(struct nc_vmas *s)
 {
-	if (s->fd >= 0)
+	if (s->fd >= 0 && s->fd_passing)
 		nc_sys_close(s->fd);
 	if (s->table)
 		nc_unlock(&nc_table_lock);
@@ -116,21 +210,39 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
 	return kind;
 }
 
+/* The descriptor answered as if it were not /proc/self/maps any more (the
+ * kernel's support was checked when it was opened): the program closed it
+ * and reused the number between our check and our question. The table
+ * answers for the rest of this session. */
+static void fd_lost(struct nc_vmas *s)
+{
+	if (s->fd_passing)
+		nc_sys_close(s->fd);
+	s->fd = -1;
+	s->fd_passing = 0;
+	use_table(s);
+}
+
 int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out)
 {
+	if (s->last_ok && s->last_addr == addr && s->last_or_next == or_next) {
+		*out = s->last;
+		return 1;
+	}
 	if (s->fd >= 0) {
 		int r = query(s, addr, or_next, out);
-		if (r == -ENOTTY || r == -EINVAL) { /* before Linux 6.11: read the table instead */
-			__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
-			nc_sys_close(s->fd);
-			s->fd = -1;
-			use_table(s);
+		if (r == -ENOTTY || r == -EINVAL || r == -EBADF) {
+			fd_lost(s);
 			return nc_vmas_find(s, addr, or_next, out);
 		}
 		if (r == 1) {
 			out->deleted = out->name_len >= 10 &&
 				       !__builtin_memcmp(out->name + out->name_len - 10, " (deleted)", 10);
 			out->kind = classify(s, out);
+			s->last = *out;
+			s->last_addr = addr;
+			s->last_or_next = or_next;
+			s->last_ok = 1;
 		}
 		return r;
 	}
@@ -182,8 +294,9 @@ int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t 
 		}
 		if (r == -ENOENT)
 			return 0;
-		if (r != -ENOTTY && r != -EINVAL)
+		if (r != -ENOTTY && r != -EINVAL && r != -EBADF)
 			return (int)r;
+		fd_lost(s);
 	}
 	struct nc_vma v; /* the table (or the fall back to it) */
 	int r = nc_vmas_find(s, addr, 1, &v);

@@ -2,7 +2,9 @@
  *
  * Linux 6.11+ answers per address with the PROCMAP_QUERY ioctl on an open
  * /proc/self/maps: the cost does not grow with the number of mappings, which is
- * what keeps a refusal cheap in a process with 60,000 of them. Older kernels (or
+ * what keeps a refusal cheap in a process with 60,000 of them. The file stays
+ * open between sessions (opening it costs more than all the questions of a
+ * refusal together), at a high descriptor number, close-on-exec. Older kernels (or
  * check=table) answer from the region table, re-read once per lookup session.
  * Memory is read with process_vm_readv on ourselves, so a mapping that faults
  * (a truncated file) yields an error instead of a SIGBUS in the program. */
@@ -27,10 +29,20 @@ struct nc_vma {
 };
 
 struct nc_vmas {
-	int fd;    /* /proc/self/maps for PROCMAP_QUERY, or -1 */
-	int table; /* answering from nc_the_table, which we hold locked */
-	int err;   /* -errno when neither source could be had */
+	int fd;        /* /proc/self/maps for PROCMAP_QUERY, or -1 */
+	int fd_passing; /* fd is this session's alone: close it at the end */
+	int table;     /* answering from nc_the_table, which we hold locked */
+	int err;       /* -errno when neither source could be had */
+	long pid;      /* getpid(), when the session has asked it already; else 0 */
+	/* The last answer, for the next question if it is the same: the policy
+	 * and the log line both start at the call's address. */
+	int last_ok, last_or_next;
+	uintptr_t last_addr;
+	struct nc_vma last;
 };
+
+/* In a fork child: the kept descriptor shows the parent; close it. */
+void nc_vmas_after_fork_child(void);
 
 /* Start a lookup session; force_table skips PROCMAP_QUERY. Returns 0, or -errno
  * when /proc/self/maps cannot be read at all (lookups then find nothing). */

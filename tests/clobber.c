@@ -100,6 +100,21 @@ static uintptr_t free_range(size_t pages)
 	return (uintptr_t)p;
 }
 
+/* The hint of the last line of the shim's log. */
+static void last_hint(const char *path, unsigned long *lo, unsigned long *hi)
+{
+	FILE *f = fopen(path, "r");
+	char l[8192];
+	*lo = *hi = 0;
+	while (f && fgets(l, sizeof(l), f)) {
+		char *h = strstr(l, " hint=0x");
+		if (h)
+			sscanf(h, " hint=%lx-%lx", lo, hi);
+	}
+	if (f)
+		fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -295,21 +310,33 @@ int main(int argc, char **argv)
 		t_exit(0); /* libc may be gone: skip its exit path */
 
 	/* With CLOBBER_HINT_LOG=FILE (the shim's log_path), check that the hint the
-	 * shim gave is really free: the kernel must let us map it NOREPLACE. */
+	 * shim gave is really free: the kernel must let us map it NOREPLACE. With
+	 * CLOBBER_HINT_AGAIN=1 as well (the mmap door): the same call refused again
+	 * gets the same hint; once we have taken that range, the next refusal's hint
+	 * is another range, and free. */
 	const char *hl = getenv("CLOBBER_HINT_LOG");
 	if (hl) {
-		FILE *f = fopen(hl, "r");
-		char l[8192];
-		unsigned long lo = 0, hi = 0;
-		while (f && fgets(l, sizeof(l), f)) {
-			char *h = strstr(l, " hint=0x");
-			if (h)
-				sscanf(h, " hint=%lx-%lx", &lo, &hi);
+		int again = getenv("CLOBBER_HINT_AGAIN") && !strcmp(door, "mmap");
+		unsigned long lo = 0, hi = 0, lo2 = 0, hi2 = 0;
+		last_hint(hl, &lo, &hi);
+		if (again) {
+			mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
+			last_hint(hl, &lo2, &hi2);
+			printf("repeat: hint=%s\n", lo2 == lo && hi2 == hi && hi > lo ? "same" : "other");
 		}
 		void *m = hi > lo ? mmap((void *)lo, hi - lo, PROT_NONE,
 					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
 				  : MAP_FAILED;
 		printf("hint=%s len=%lu\n", m == (void *)lo ? "free" : "taken", hi - lo);
+		if (again) {
+			mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
+			last_hint(hl, &lo2, &hi2);
+			void *m2 = hi2 > lo2 ? mmap((void *)lo2, hi2 - lo2, PROT_NONE,
+						    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)
+					     : MAP_FAILED;
+			printf("after taking it: hint=%s free=%s\n", lo2 != lo ? "moved" : "same",
+			       m2 == (void *)lo2 ? "yes" : "no");
+		}
 	}
 	return 0;
 }

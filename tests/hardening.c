@@ -17,6 +17,14 @@
  *                    process and copied to its stderr, while a timer interrupts
  *                    the child every 100 us (no SA_RESTART): the shim's writes see
  *                    EINTR (pipe, socket) and partial writes (socket)
+ *   hint-none        65 refusals of one call in a crowd of 41 mappings made
+ *                    behind the shim's back, none of them free nearby; after the
+ *                    first, a page 5 pages away is unmapped: the shim's "none"
+ *                    is reused, then searched anew (README: the hint)
+ *   maps-fd FILE     libc-text; then find the descriptor the shim keeps on
+ *                    /proc/self/maps, close it and put FILE (ours) at its
+ *                    number; libc-text again; then a fork child clobbers a page
+ *                    only it has (its victims must be its own, not the parent's)
  *   sigpipe HOW MS   HOW = default, block, ignore or handler: set SIGPIPE so,
  *                    sleep MS milliseconds (the reader of stderr goes away), then
  *                    libc-text, then report what became of SIGPIPE
@@ -25,12 +33,15 @@
  *   result=ok|EEXIST|errno=N intact=yes|no|n/a
  *   flood:   attempts=N eexist=N other=N intact=yes|no ns_per_attempt=N
  *   interrupt: attempts=N eexist=N other=N ticks=N
+ *   hint-none: "target=0x... freed=0x... eexist=N"
+ *   maps-fd: "maps_fd=N cloexec=yes|no", "file=intact|damaged", "child_page=0x..."
  *   sigpipe: ... then "sigpipe blocked=yes|no pending=yes|no ignored=yes|no handled=N"
  *            and "after" on stdout, the program's own output after the write. */
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -233,6 +244,85 @@ static void interrupt_case(long n, const char *kind)
 	t_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
+/* A crowd: 41 one-page mappings made with raw system calls (not the program's
+ * own to the shim), alternately read-only and read-write so that none merge. */
+static void hint_none_case(void)
+{
+	enum { PAGES = 41 };
+	long base = nc_syscall6(SYS_mmap, 0, (long)(PAGES * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base < 0 && base > -4096)
+		t_exit(2);
+	for (int i = 1; i < PAGES; i += 2)
+		nc_syscall6(SYS_mprotect, base + (long)(i * pg), (long)pg, PROT_READ | PROT_WRITE, 0, 0, 0);
+	uintptr_t target = (uintptr_t)base + 20 * pg, freed = (uintptr_t)base + 25 * pg;
+	long eexist = 0;
+	for (int i = 0; i < 65; i++) {
+		if (i == 1)
+			nc_syscall6(SYS_munmap, (long)freed, (long)pg, 0, 0, 0, 0);
+		void *r = mmap((void *)target, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		eexist += r == MAP_FAILED && errno == EEXIST;
+	}
+	char line[128];
+	snprintf(line, sizeof(line), "target=0x%lx freed=0x%lx eexist=%ld\n", (unsigned long)target,
+		 (unsigned long)freed, eexist);
+	t_write(1, line);
+}
+
+/* The descriptor (other than 0-2) whose link reads /proc/PID/maps, or -1. */
+static int find_maps_fd(void)
+{
+	char want[64], link[128], path[64];
+	snprintf(want, sizeof(want), "/proc/%d/maps", (int)getpid());
+	for (int fd = 3; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		if (!strcmp(link, want))
+			return fd;
+	}
+	return -1;
+}
+
+static void maps_fd_case(const char *file)
+{
+	one(libc_page, 1);
+	int fd = find_maps_fd();
+	char line[160];
+	snprintf(line, sizeof(line), "maps_fd=%d cloexec=%s\n", fd,
+		 fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? "yes" : "no");
+	t_write(1, line);
+	if (fd < 0)
+		t_exit(2);
+	/* A daemon closing what it did not open, and its own file at that number. */
+	close(fd);
+	int mine = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (mine < 0 || dup2(mine, fd) != fd)
+		t_exit(2);
+	close(mine);
+	static const char data[] = "program data\n";
+	if (write(fd, data, sizeof(data) - 1) != (ssize_t)sizeof(data) - 1)
+		t_exit(2);
+	one(libc_page, 1);
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	char back[64] = {0};
+	ssize_t got = pread(fd, back, sizeof(back) - 1, 0);
+	t_write(1, at == (off_t)sizeof(data) - 1 && got == (ssize_t)sizeof(data) - 1 && !strcmp(back, data)
+			   ? "file=intact\n"
+			   : "file=damaged\n");
+	pid_t child = fork();
+	if (child == 0) {
+		long page = nc_syscall6(SYS_mmap, 0, (long)pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		snprintf(line, sizeof(line), "child_page=0x%lx\n", (unsigned long)page);
+		t_write(1, line);
+		one((uintptr_t)page, 1);
+		_exit(0);
+	}
+	int st;
+	waitpid(child, &st, 0);
+}
+
 static volatile sig_atomic_t handled;
 static void on_pipe(int sig)
 {
@@ -280,7 +370,7 @@ int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
 	if (argc < 2) {
-		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|sigpipe HOW MS\n");
+		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|hint-none|maps-fd FILE|sigpipe HOW MS\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -316,6 +406,10 @@ int main(int argc, char **argv)
 		one(libc_page, 1);
 	} else if (!strcmp(cmd, "flood") && argc > 2) {
 		flood(atol(argv[2]));
+	} else if (!strcmp(cmd, "maps-fd") && argc > 2) {
+		maps_fd_case(argv[2]);
+	} else if (!strcmp(cmd, "hint-none")) {
+		hint_none_case();
 	} else if (!strcmp(cmd, "interrupt") && argc > 3) {
 		interrupt_case(atol(argv[2]), argv[3]);
 	} else if (!strcmp(cmd, "sigpipe") && argc > 3) {

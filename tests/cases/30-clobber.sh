@@ -90,6 +90,20 @@ for t in libc-text stack multi straddle-end; do
 	done
 done
 
+# A refused call repeated gets its hint again (checked with one question, not
+# searched anew); once that range is taken, the next hint moves, and is free.
+for t in libc-text stack; do
+	for check in kernel table; do
+		rm -f "$TMP/hint.log"
+		out=$(CLOBBER_HINT_LOG="$TMP/hint.log" CLOBBER_HINT_AGAIN=1 NOCLOBBER_OPTIONS="check=$check:log_path=$TMP/hint.log" \
+			LD_PRELOAD="$SHIM" "$T/clobber" $t 2>&1)
+		why="$out $(cat "$TMP/hint.log")"
+		expect "hint check=$check $t: the same call refused again gets the same hint" has "^repeat: hint=same$"
+		expect "hint check=$check $t: once the hinted range is taken, the next hint moves and is free" \
+			eval 'has "^hint=free len=4096$" && has "^after taking it: hint=moved free=yes$"'
+	done
+done
+
 # The caller's symbol is right: addr2line agrees with module+offset.
 if command -v addr2line >/dev/null; then
 	off=$(grep -o 'clobber+0x[0-9a-f]*' <<<"$line" | cut -d+ -f2)

@@ -321,6 +321,33 @@ for n, l in enumerate(open(sys.argv[1], "rb"), 1):
 	done
 done
 
+# The descriptor the shim keeps on /proc/self/maps: high, close-on-exec; when
+# the program closes it and puts its own file at that number, the shim neither
+# touches that file nor loses the victims; a fork child names its own mappings.
+rm -f "$h9_dir/mf.log" "$h9_dir/mf.data"
+run_shim "log_path=$h9_dir/mf.log" "$T/hardening" maps-fd "$h9_dir/mf.data"
+h9_page=$(sed -n 's/^child_page=//p' <<<"$out")
+why="status $rc: $out
+$(cut -c1-100,180-400 "$h9_dir/mf.log")"
+expect "maps descriptor: kept at 100 or above, close-on-exec" eval '[ $rc = 0 ] && grep -Eq "^maps_fd=[1-9][0-9]{2,} cloexec=yes$" <<<"$out"'
+expect "maps descriptor closed by the program, its number reused: the program's file intact, libc refused again" \
+	eval 'has "^file=intact$" && [ "$(h9_count "^result=EEXIST intact=yes$")" = 3 ] && [ "$(cat "$h9_dir/mf.data")" = "program data" ] &&
+	      [ "$(grep -c "^noclobber: refused mmap(.* victims=1: [0-9a-f]*-[0-9a-f]* r-xp .*libc[.-][^ ]* (image) " "$h9_dir/mf.log")" = 2 ]'
+expect "maps descriptor after fork: the child's refusal names the child's own page" \
+	eval '[ -n "$h9_page" ] && grep -q "^noclobber: refused mmap(addr=$h9_page, .* victims=1: ${h9_page#0x}-[0-9a-f]* r--p 00000000 (anon) " "$h9_dir/mf.log"'
+
+# The hint's memory: "none" for one call in a crowd is reused, and searched anew
+# every 64th time, so room made later is seen (README: the log, hint).
+rm -f "$h9_dir/hn.log"
+run_shim "log_path=$h9_dir/hn.log" "$T/hardening" hint-none
+h9_t=$(sed -n 's/^target=\(0x[0-9a-f]*\) .*/\1/p' <<<"$out")
+h9_f=$(sed -n 's/.* freed=\(0x[0-9a-f]*\) .*/\1/p' <<<"$out")
+why="status $rc: $out
+$(grep -o 'addr=0x[0-9a-f]*\|hint=.*' "$h9_dir/hn.log" | uniq -c)"
+expect "hint memory: 65 refusals, the first 64 say hint=none, the 65th names the page freed meanwhile" \
+	eval '[ $rc = 0 ] && has "eexist=65$" && [ "$(grep -c "^noclobber: refused mmap(addr=$h9_t, .* hint=none$" "$h9_dir/hn.log")" = 64 ] &&
+	      [ "$(sed -n 65p "$h9_dir/hn.log" | grep -o "hint=.*")" = "hint=$h9_f-$(printf "0x%x" $((h9_f + $(getconf PAGESIZE))))" ]'
+
 # The program closes the log's descriptor and gets its number for a file of
 # its own: the shim notices and opens the log again; the program's file gets
 # nothing of the shim's.
