@@ -107,7 +107,7 @@ static void nc_init_options(void)
 	nc_log_note_stderr();
 	if (NC_OPT(help))
 		nc_options_print_help(2);
-	owner_pid = nc_sys_getpid();
+	owner_pid = nc_self_pid();
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 

@@ -83,10 +83,18 @@ static void erase(size_t i, size_t k)
 	gap_end += k;
 }
 
-/* Index of the first range whose end >= addr (it may touch addr from below). */
+/* Index of the first range whose end >= addr (it may touch addr from below).
+ * Changes cluster where the last one was (a program maps and unmaps the same
+ * places, the kernel hands out neighbours), which is where the gap is: the two
+ * entries before it and the one after it are looked at before searching. */
 static size_t first_reaching(uintptr_t addr)
 {
-	size_t lo = 0, hi = count();
+	size_t n = count(), g = gap_start;
+	if ((g == 0 || slot[g - 1].end < addr) && (g == n || slot[gap_end].end >= addr))
+		return g;
+	if (g > 0 && slot[g - 1].end >= addr && (g == 1 || slot[g - 2].end < addr))
+		return g - 1;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (at(mid)->end < addr)

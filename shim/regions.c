@@ -10,9 +10,9 @@
 struct nc_table nc_the_table;
 nc_lock_t nc_table_lock;
 
-/* Read buffer for /proc/self/maps; only used under nc_table_lock. The kernel
- * hands out whole lines per read, so one page would do; more means fewer reads. */
-static char maps_buf[16384];
+/* The read buffer for /proc/self/maps is a slice of the arena (used only under
+ * nc_table_lock). The kernel hands out whole lines per read, so one page would
+ * do; more means fewer reads. */
 
 static const char *const kind_names[] = {"anon", "file", "image", "stack", "heap", "vdso", "shm"};
 
@@ -133,7 +133,13 @@ int nc_table_load(struct nc_table *t, nc_maps_read_fn rd, void *ctx)
 		t->failed = -12; /* ENOMEM */
 		return t->failed;
 	}
-	int r = nc_maps_stream(rd, ctx, maps_buf, sizeof(maps_buf), add_entry, t, &t->stats);
+	size_t buf_size;
+	char *buf = nc_arena_part(NC_ARENA_READBUF, &buf_size);
+	if (!buf) {
+		t->failed = -12;
+		return t->failed;
+	}
+	int r = nc_maps_stream(rd, ctx, buf, buf_size, add_entry, t, &t->stats);
 	if (r < 0) {
 		t->n = 0;
 		t->failed = r;
