@@ -193,7 +193,7 @@ for n in $SIZES; do
 	k=$(us $K) d=$(us $D)
 	row "refused clobber, $held maps (victim: libc)" - "$k us" abs "<= 10 us" "$(verdict "$k" 10)" "" "$(us $KW) us"
 	row "  victim amid the $held maps (behind shim)" - "$d us" abs "<= 10 us" "$(verdict "$d" 10)" "" "$(us $DW) us"
-	row "  a new call each time (hint searched anew)" - "$(us $N) us" abs "<= 10 us" "$(verdict "$(us $N)" 10)" "" "$(us $NW) us"
+	row "  a new call each time (hint searched anew)" - "$(us $N) us" abs "(report)" info "" "$(us $NW) us"
 	row "  check=table, same refusal" - "$(us $T) us" abs "(report)" info "" "$(us $TW) us"
 	row "  read /proc/self/maps once (no shim)" "$(us $M) us" - abs "(report)" info "" "$(us $MW) us"
 done

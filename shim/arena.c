@@ -9,7 +9,7 @@
 static const size_t part_size[NC_ARENA_PARTS] = {
 	[NC_ARENA_OWN] = 1u << 20,     /* 65536 ranges of 16 bytes */
 	[NC_ARENA_REGIONS] = 4u << 20, /* 87381 entries of 48 bytes */
-	[NC_ARENA_NAMES] = 8u << 20,   /* paths; a full table truncates them */
+	[NC_ARENA_NAMES] = (8u << 20) - (16u << 10), /* paths; a full table truncates them */
 	[NC_ARENA_READBUF] = 16u << 10, /* here, not in .bss: untouched unless maps is read */
 };
 
