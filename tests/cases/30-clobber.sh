@@ -67,6 +67,8 @@ why="$line"
 expect "log: call decoded (len, prot as rwx, flags by name, fd, offset)" \
 	grep -Eq '^noclobber: refused mmap\(addr=0x[0-9a-f]+, len=4096, prot=rwx, flags=MAP_PRIVATE\|MAP_FIXED\|MAP_ANONYMOUS, fd=-1, offset=0\)' <<<"$line"
 expect "log: pid and tid" grep -Eq ' pid=[0-9]+ tid=[0-9]+ ' <<<"$line"
+expect "log: time (UTC, to the microsecond, today) and program name" \
+	grep -Eq " tid=[0-9]+ time=$(date -u +%Y-%m-%d)T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6}Z program=clobber caller=" <<<"$line"
 expect "log: caller as module+offset (symbol+offset)" \
 	grep -Eq ' caller=/[^ ]*/clobber\+0x[0-9a-f]+ \(main\+0x[0-9a-f]+\) ' <<<"$line"
 expect "log: summary line at exit" grep -Eq '^noclobber: summary: pid=[0-9]+ clobber_attempts=1$' <<<"$out"
