@@ -1,7 +1,6 @@
 /* report.c - gathering the facts of one attempt, see report.h. */
 #include "report.h"
 
-#include <sys/mman.h>
 #include <time.h>
 
 #include "caller.h"
@@ -136,8 +135,8 @@ void nc_report_after_fork_child(void) { nc_lock_reset(&last_hint_lock); }
 static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, size_t len, const struct span *sp)
 {
 	uintptr_t l = nc_range_end(0, len);
-	if (!l || l == UINTPTR_MAX)
-		return;
+	if (!l || l > NC_USER_TOP - NC_USER_BOTTOM)
+		return; /* no room for it anywhere */
 	nc_lock(&last_hint_lock);
 	int same = last_hint.len == l && last_hint.addr == addr;
 	uintptr_t again = last_hint.start;
