@@ -21,6 +21,8 @@
 #include "report.h"
 #include "sys.h"
 
+#define NC_LOG_FD_MIN 100
+
 /* -1: not opened yet; otherwise the descriptor lines go to. */
 static int log_fd = -1;
 static dev_t log_dev;
@@ -110,6 +112,13 @@ static int open_log(void)
 	if (fd < 0) {
 		say("cannot open log_path", path, fd);
 		return 2;
+	}
+	/* Out of the way of the low numbers a program expects back from its own
+	 * open (a daemon that closed stdin reopens it as 0). */
+	long high = nc_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, NC_LOG_FD_MIN);
+	if (high >= 0) {
+		nc_sys_close((int)fd);
+		fd = high;
 	}
 	struct stat st;
 	if (nc_sys(SYS_fstat, fd, &st, 0) == 0) {

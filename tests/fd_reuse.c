@@ -3,19 +3,22 @@
  *
  *   fd_reuse NEWFILE          (run with log_path=FILE)
  *     one refused clobber (the shim opens FILE), then every descriptor above 2
- *     is closed and NEWFILE opened (it gets the log's old number), another
+ *     is closed and NEWFILE opened and moved to the log's old number, another
  *     refused clobber, then "program data" written to NEWFILE.
  *   fd_reuse stderr NEWFILE   (run with stderr closed, default log_path)
  *     NEWFILE is opened first (it gets descriptor 2), one refused clobber, then
  *     "program data" written to it.
  *
  * NEWFILE must end up holding "program data\n" and nothing else.
- * Output: "logfd=N" (first form: the lowest descriptor above 2 open after the
- * first clobber, the log's), "newfd=N", one result line per clobber:
+ * Output: "logfd=N" (first form: the descriptor open on the log file after the
+ * first clobber; NOCLOBBER_OPTIONS's log_path names it), "newfd=N", one result
+ * line per clobber:
  *   result=ok|EEXIST|errno=N intact=yes|no */
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -66,25 +69,32 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	clobber();
+	const char *opts = getenv("NOCLOBBER_OPTIONS"), *lp = opts ? strstr(opts, "log_path=") : 0;
+	char want[4096] = "", link[4096], path[64];
+	if (lp)
+		snprintf(want, sizeof(want), "%s", lp + 9);
 	int logfd = -1;
-	for (int fd = 3; fd < 1024 && logfd < 0; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
+	for (int fd = 3; fd < 1024 && logfd < 0 && want[0]; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0 && (link[n] = 0, !strcmp(link, want)))
 			logfd = fd;
+	}
 	t_write(1, "logfd=");
 	t_write(1, t_dec(logfd));
 	t_write(1, "\n");
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
-	/* Lower numbers may have been free when the log was opened but be taken
-	 * again now (the shim reads /proc/self/maps on a descriptor of its own
-	 * while it logs): fill them, so that NEWFILE gets the log's number. */
-	while (logfd > 3) {
-		int filler = open("/dev/null", O_RDONLY);
-		if (filler < 0 || filler >= logfd - 1)
-			break;
+	int fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || logfd < 0 || dup2(fd, logfd) != logfd) {
+		t_write(2, "fd_reuse: cannot put NEWFILE at the log's number\n");
+		t_exit(2);
 	}
-	int fd = open_new(argv[1]);
+	close(fd);
+	t_write(1, "newfd=");
+	t_write(1, t_dec(logfd));
+	t_write(1, "\n");
 	clobber();
-	finish(fd);
+	finish(logfd);
 	return 0;
 }

@@ -355,6 +355,8 @@ rm -f "$h9_dir/reuse.log" "$h9_dir/reuse.data"
 run_shim "log_path=$h9_dir/reuse.log" "$T/fd_reuse" "$h9_dir/reuse.data"
 h9_logfd=$(sed -n 's/^logfd=//p' <<<"$out")
 why="status $rc: $out"
+expect "log file descriptor: at 100 or above, out of the way of the numbers a program reopens" \
+	eval '[ -n "$h9_logfd" ] && [ "$h9_logfd" -ge 100 ]'
 expect "fd reuse: the program's file got the log's old descriptor number, both clobbers refused" \
 	eval '[ $rc = 0 ] && [ -n "$h9_logfd" ] && has "^newfd=$h9_logfd$" && [ "$(h9_count "^result=EEXIST intact=yes$")" = 2 ]'
 why="file: $(cut -c1-200 "$h9_dir/reuse.data" 2>&1)"
