@@ -395,6 +395,7 @@ NC_EXPORT long syscall(long number, ...)
  * is whole, and released on both sides after; the child starts its own count. */
 static void before_fork(void)
 {
+	nc_vmas_before_fork();
 	nc_lock(&nc_table_lock);
 	nc_lock(&nc_attached_lock);
 	nc_own_lock();
@@ -405,6 +406,7 @@ static void after_fork_parent(void)
 	nc_own_unlock();
 	nc_unlock(&nc_attached_lock);
 	nc_unlock(&nc_table_lock);
+	nc_vmas_after_fork_parent();
 }
 
 static void after_fork_child(void)

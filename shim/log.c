@@ -218,7 +218,8 @@ void nc_log_after_fork_child(void)
 	nc_lock_reset(&open_lock);
 	nc_log_dropped = 0;
 	if (log_fd > 2 && path_has_pid(nc_opts.log_path)) {
-		nc_sys_close(log_fd);
+		if (still_ours(log_fd)) /* else the program's file took the number: not ours to close */
+			nc_sys_close(log_fd);
 		log_fd = -1;
 	}
 }

@@ -89,7 +89,7 @@ static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr
 static void search_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t l, const struct span *sp)
 {
 	uintptr_t up = sp->known && sp->high > addr ? sp->high : addr; /* candidate start */
-	uintptr_t down = sp->known && sp->low < addr ? sp->low : addr; /* candidate end */
+	uintptr_t down = sp->known ? sp->low : addr; /* candidate end (may end inside the call's free head) */
 	int up_open = up <= NC_USER_TOP - l, down_open = down >= NC_USER_BOTTOM + l && down <= NC_USER_TOP;
 	uintptr_t best = UINTPTR_MAX; /* distance from addr of the range found */
 	for (int q = 0; q < NC_HINT_QUESTIONS; q++) {
@@ -195,7 +195,7 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	f.pid = s->pid ? s->pid : nc_sys_getpid();
 	f.tid = nc_sys_gettid();
 	struct timespec ts = {0, 0};
-	clock_gettime(CLOCK_REALTIME, &ts); /* the vDSO: no system call, no lock */
+	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0); /* not libc's: it may be interposed */
 	f.time_s = ts.tv_sec;
 	f.time_us = ts.tv_nsec / 1000;
 	f.program = program_name();
@@ -238,7 +238,7 @@ void nc_report_summary(void)
 	sm.pid = nc_sys_getpid();
 	sm.program = program_name();
 	struct timespec ts = {0, 0};
-	clock_gettime(CLOCK_REALTIME, &ts);
+	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
 	sm.time_s = ts.tv_sec;
 	sm.time_us = ts.tv_nsec / 1000;
 	char line[512];

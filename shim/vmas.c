@@ -55,19 +55,25 @@ static int kept_fd = -1;
 static long kept_pid;
 static dev_t kept_dev;
 static ino_t kept_ino;
-
-void nc_vmas_after_fork_child(void)
-{
-	nc_lock_reset(&kept_lock);
-	if (kept_fd >= 0)
-		nc_sys_close(kept_fd);
-	kept_fd = -1;
-}
+static unsigned kept_gen; /* bumped at each publication: numbers are reused, records are not */
 
 static int fd_is(int fd, dev_t dev, ino_t ino)
 {
 	struct stat st;
 	return nc_sys(SYS_fstat, fd, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+void nc_vmas_before_fork(void) { nc_lock(&kept_lock); }
+void nc_vmas_after_fork_parent(void) { nc_unlock(&kept_lock); }
+
+/* The child's copy shows the parent: close it, if it still is ours (the
+ * program may have closed it and put a file of its own at that number). */
+void nc_vmas_after_fork_child(void)
+{
+	nc_lock_reset(&kept_lock);
+	if (kept_fd >= 0 && fd_is(kept_fd, kept_dev, kept_ino))
+		nc_sys_close(kept_fd);
+	kept_fd = -1;
 }
 
 /* Open /proc/self/maps and check that the kernel answers PROCMAP_QUERY on it. */
@@ -93,14 +99,16 @@ static long open_maps(void)
 static long maps_fd(int *passing, long pid)
 {
 	*passing = 0;
+	/* A vfork child shares our memory but not our pid: the record is the
+	 * parent's, and nothing of the child's may go into it. */
+	int mine = pid == nc_self_pid();
 	nc_lock(&kept_lock);
-	int fd = kept_fd, mine = 1;
+	int fd = kept_fd;
+	unsigned gen = kept_gen;
 	if (fd >= 0 && kept_pid == pid && fd_is(fd, kept_dev, kept_ino)) {
 		nc_unlock(&kept_lock);
 		return fd;
 	}
-	if (fd >= 0 && kept_pid != pid)
-		mine = 0; /* a vfork child, sharing our memory: the record is the parent's */
 	nc_unlock(&kept_lock);
 
 	long got = open_maps();
@@ -116,7 +124,8 @@ static long maps_fd(int *passing, long pid)
 	}
 	nc_sys_close((int)got);
 	nc_lock(&kept_lock);
-	if (kept_fd == fd) { /* nobody replaced the stale record meanwhile (it is not ours to close) */
+	if (kept_gen == gen) { /* nobody replaced the stale record meanwhile (it is not ours to close) */
+		kept_gen++;
 		kept_fd = (int)high;
 		kept_pid = pid;
 		kept_dev = st.st_dev;

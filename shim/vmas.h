@@ -41,7 +41,10 @@ struct nc_vmas {
 	struct nc_vma last;
 };
 
-/* In a fork child: the kept descriptor shows the parent; close it. */
+/* Fork: the kept descriptor's record is copied whole; in the child it shows
+ * the parent, and is closed. */
+void nc_vmas_before_fork(void);
+void nc_vmas_after_fork_parent(void);
 void nc_vmas_after_fork_child(void);
 
 /* Start a lookup session; force_table skips PROCMAP_QUERY. Returns 0, or -errno

@@ -25,6 +25,11 @@
  *                    /proc/self/maps, close it and put FILE (ours) at its
  *                    number; libc-text again; then a fork child clobbers a page
  *                    only it has (its victims must be its own, not the parent's)
+ *   vfork-first      a vfork child makes the process's first refusal, then the
+ *                    parent three: the parent keeps a maps descriptor of its own
+ *   hint-below       a 16-page call whose last page hits a foreign page, with
+ *                    free room all around: the hint is the range just below
+ *                    that page (it overlaps the call's free head)
  *   sigpipe HOW MS   HOW = default, block, ignore or handler: set SIGPIPE so,
  *                    sleep MS milliseconds (the reader of stderr goes away), then
  *                    libc-text, then report what became of SIGPIPE
@@ -34,7 +39,11 @@
  *   flood:   attempts=N eexist=N other=N intact=yes|no ns_per_attempt=N
  *   interrupt: attempts=N eexist=N other=N ticks=N
  *   hint-none: "target=0x... freed=0x... eexist=N"
- *   maps-fd: "maps_fd=N cloexec=yes|no", "file=intact|damaged", "child_page=0x..."
+ *   maps-fd: "maps_fd=N cloexec=yes|no", "file=intact|damaged", "child_file=open|closed",
+ *            "child_page=0x..."
+ *   vfork-first: "maps_fds=N lowest=N" (descriptors on /proc/PID/maps in the parent)
+ *   hint-below: "result=EEXIST|other call=0x... hint=0x...-0x..." (the range the
+ *            hint must name)
  *   sigpipe: ... then "sigpipe blocked=yes|no pending=yes|no ignored=yes|no handled=N"
  *            and "after" on stdout, the program's own output after the write. */
 #include <errno.h>
@@ -304,9 +313,17 @@ static void maps_fd_case(const char *file)
 	static const char data[] = "program data\n";
 	if (write(fd, data, sizeof(data) - 1) != (ssize_t)sizeof(data) - 1)
 		t_exit(2);
+	char back[64] = {0};
+	pid_t early = fork(); /* before any refusal has noticed the number is the program's now */
+	if (early == 0) {
+		ssize_t got = pread(fd, back, sizeof(back) - 1, 0);
+		t_write(1, got == (ssize_t)sizeof(data) - 1 ? "child_file=open\n" : "child_file=closed\n");
+		_exit(0);
+	}
+	int st;
+	waitpid(early, &st, 0);
 	one(libc_page, 1);
 	off_t at = lseek(fd, 0, SEEK_CUR);
-	char back[64] = {0};
 	ssize_t got = pread(fd, back, sizeof(back) - 1, 0);
 	t_write(1, at == (off_t)sizeof(data) - 1 && got == (ssize_t)sizeof(data) - 1 && !strcmp(back, data)
 			   ? "file=intact\n"
@@ -319,8 +336,63 @@ static void maps_fd_case(const char *file)
 		one((uintptr_t)page, 1);
 		_exit(0);
 	}
+	waitpid(child, &st, 0);
+}
+
+/* Descriptors open on /proc/PID/maps, and the lowest of them. */
+static int count_maps_fds(int *lowest)
+{
+	char want[64], link[128], path[64];
+	snprintf(want, sizeof(want), "/proc/%d/maps", (int)getpid());
+	int n = 0;
+	*lowest = -1;
+	for (int fd = 3; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t k = readlink(path, link, sizeof(link) - 1);
+		if (k < 0)
+			continue;
+		link[k] = 0;
+		if (!strcmp(link, want)) {
+			if (*lowest < 0)
+				*lowest = fd;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void vfork_first_case(void)
+{
+	pid_t child = vfork();
+	if (child == 0) {
+		mmap((void *)libc_page, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		_exit(0);
+	}
 	int st;
 	waitpid(child, &st, 0);
+	for (int i = 0; i < 3; i++)
+		one(libc_page, 1);
+	int lowest, n = count_maps_fds(&lowest);
+	char line[64];
+	snprintf(line, sizeof(line), "maps_fds=%d lowest=%d\n", n, lowest);
+	t_write(1, line);
+}
+
+static void hint_below_case(void)
+{
+	long base = nc_syscall6(SYS_mmap, 0, (long)(200 * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base < 0 && base > -4096)
+		t_exit(2);
+	nc_syscall6(SYS_munmap, base, (long)(100 * pg), 0, 0, 0, 0);
+	nc_syscall6(SYS_munmap, base + (long)(101 * pg), (long)(99 * pg), 0, 0, 0, 0);
+	uintptr_t x = (uintptr_t)base + 100 * pg, call = x - 15 * pg;
+	void *r = mmap((void *)call, 16 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	int err = errno; /* refused: [call, call + 16 pages) ends on x */
+	char line[160];
+	snprintf(line, sizeof(line), "result=%s call=0x%lx hint=0x%lx-0x%lx\n",
+		 r == MAP_FAILED && err == EEXIST ? "EEXIST" : "other", (unsigned long)call,
+		 (unsigned long)(x - 16 * pg), (unsigned long)x);
+	t_write(1, line);
 }
 
 static volatile sig_atomic_t handled;
@@ -370,7 +442,7 @@ int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
 	if (argc < 2) {
-		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|hint-none|maps-fd FILE|sigpipe HOW MS\n");
+		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|hint-none|hint-below|vfork-first|maps-fd FILE|sigpipe HOW MS\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -408,6 +480,10 @@ int main(int argc, char **argv)
 		flood(atol(argv[2]));
 	} else if (!strcmp(cmd, "maps-fd") && argc > 2) {
 		maps_fd_case(argv[2]);
+	} else if (!strcmp(cmd, "vfork-first")) {
+		vfork_first_case();
+	} else if (!strcmp(cmd, "hint-below")) {
+		hint_below_case();
 	} else if (!strcmp(cmd, "hint-none")) {
 		hint_none_case();
 	} else if (!strcmp(cmd, "interrupt") && argc > 3) {

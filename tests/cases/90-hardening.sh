@@ -333,8 +333,27 @@ expect "maps descriptor: kept at 100 or above, close-on-exec" eval '[ $rc = 0 ] 
 expect "maps descriptor closed by the program, its number reused: the program's file intact, libc refused again" \
 	eval 'has "^file=intact$" && [ "$(h9_count "^result=EEXIST intact=yes$")" = 3 ] && [ "$(cat "$h9_dir/mf.data")" = "program data" ] &&
 	      [ "$(grep -c "^noclobber: refused mmap(.* victims=1: [0-9a-f]*-[0-9a-f]* r-xp .*libc[.-][^ ]* (image) " "$h9_dir/mf.log")" = 2 ]'
+expect "maps descriptor after fork: the program's file at the number the shim once kept is still open in the child" \
+	has "^child_file=open$"
 expect "maps descriptor after fork: the child's refusal names the child's own page" \
 	eval '[ -n "$h9_page" ] && grep -q "^noclobber: refused mmap(addr=$h9_page, .* victims=1: ${h9_page#0x}-[0-9a-f]* r--p 00000000 (anon) " "$h9_dir/mf.log"'
+
+# A vfork child (sharing the parent's memory) refuses first: the parent still
+# keeps one maps descriptor of its own, not one per refusal nor the child's.
+run_shim "" "$T/hardening" vfork-first
+why="status $rc: $out"
+expect "maps descriptor: a vfork child's refusal leaves the parent one kept descriptor of its own" \
+	eval '[ $rc = 0 ] && [ "$(h9_count "^result=EEXIST intact=yes$")" = 3 ] && grep -Eq "^maps_fds=1 lowest=[1-9][0-9]{2,}$" <<<"$out"'
+
+# The hint is the nearest range on either side, even one that overlaps the
+# call's own free head.
+rm -f "$h9_dir/hb.log"
+run_shim "log_path=$h9_dir/hb.log" "$T/hardening" hint-below
+h9_want=$(sed -n 's/^result=EEXIST call=0x[0-9a-f]* \(hint=.*\)$/\1/p' <<<"$out")
+why="status $rc: $out
+$(grep -o 'victims=.*' "$h9_dir/hb.log")"
+expect "hint: the free range just below the victim, nearer than any above" \
+	eval '[ $rc = 0 ] && [ -n "$h9_want" ] && [ "$(grep -o "hint=.*" "$h9_dir/hb.log")" = "$h9_want" ]'
 
 # The hint's memory: "none" for one call in a crowd is reused, and searched anew
 # every 64th time, so room made later is seen (README: the log, hint).
