@@ -2,8 +2,9 @@
  *
  *   hardening CMD [ARG]
  *
- * Nothing here reads /proc: libc's text is found with dl_iterate_phdr, so the
- * program works where /proc is missing or lies. Commands:
+ * libc's text is found with dl_iterate_phdr, not /proc, so the program works
+ * where /proc is missing or lies (only maps-fd and vfork-first read
+ * /proc/self/fd, to find the shim's descriptors). Commands:
  *
  *   libc-text        MAP_FIXED one page over the middle of libc's text
  *   own-anon         MAP_FIXED over a page of a mapping this program just made
@@ -23,8 +24,9 @@
  *                    is reused, then searched anew (README: the hint)
  *   maps-fd FILE     libc-text; then find the descriptor the shim keeps on
  *                    /proc/self/maps, close it and put FILE (ours) at its
- *                    number; libc-text again; then a fork child clobbers a page
- *                    only it has (its victims must be its own, not the parent's)
+ *                    number; a fork child checks FILE is still open there;
+ *                    libc-text again; then a fork child clobbers a page only it
+ *                    has (its victims must be its own, not the parent's)
  *   vfork-first      a vfork child makes the process's first refusal, then the
  *                    parent three: the parent keeps a maps descriptor of its own
  *   hint-below       a 16-page call whose last page hits a foreign page, with
