@@ -21,6 +21,7 @@
  *   mmap_raw ITERS              the same as raw system calls (the shim's code is
  *                               bypassed: what is left is the kernel's cost in
  *                               the process's layout)
+ *   mmap_raw_held N ITERS       mmap_raw while holding N ranges as in mmap_held
  *   mmap_held N ITERS           mmap case while holding N one-page own ranges
  *                               that cannot merge (the shim's own set has N
  *                               entries; without the shim the same mappings exist)
@@ -530,6 +531,8 @@ int main(int argc, char **argv)
 		case_mmap(a, 0, 0);
 	else if (!strcmp(c, "mmap_raw"))
 		case_mmap(a, 1, 0);
+	else if (!strcmp(c, "mmap_raw_held") && argc > 3)
+		case_mmap(b, 1, a);
 	else if (!strcmp(c, "mmap_held") && argc > 3)
 		case_mmap(b, 0, a);
 	else if (!strcmp(c, "fixed_free"))

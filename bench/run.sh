@@ -136,6 +136,7 @@ ab "mmap+munmap 1 page, no MAP_FIXED" 1.03 1 mmap
 ab "  same, raw syscalls (kernel in same layout)" "" 1 mmap_raw
 WITH_LIB=$EMPTY ab "  same, an empty .so preloaded, not the shim" "" 1 mmap
 ab "  same, holding 10,000 own ranges" 1.03 1 mmap_held 10000
+ab "  same, raw syscalls, holding them (layout only)" "" 1 mmap_raw_held 10000
 ab "MAP_FIXED onto a free page + munmap" 1.05 1 fixed_free
 ab "  same, below 1,000 own ranges" 1.05 1 fixed_free_held 1000
 ab "  same, below 10,000 own ranges" 1.05 1 fixed_free_held 10000
