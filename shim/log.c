@@ -21,8 +21,6 @@
 #include "report.h"
 #include "sys.h"
 
-#define NC_LOG_FD_MIN 100
-
 /* -1: not opened yet; otherwise the descriptor lines go to. */
 static int log_fd = -1;
 static dev_t log_dev;
@@ -113,13 +111,9 @@ static int open_log(void)
 		say("cannot open log_path", path, fd);
 		return 2;
 	}
-	/* Out of the way of the low numbers a program expects back from its own
-	 * open (a daemon that closed stdin reopens it as 0). */
-	long high = nc_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, NC_LOG_FD_MIN);
-	if (high >= 0) {
-		nc_sys_close((int)fd);
+	long high = nc_sys_fd_high((int)fd);
+	if (high >= 0)
 		fd = high;
-	}
 	struct stat st;
 	if (nc_sys(SYS_fstat, fd, &st, 0) == 0) {
 		log_dev = st.st_dev;

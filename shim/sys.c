@@ -2,6 +2,7 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/auxv.h>
 
 size_t nc_page_size = 4096;
@@ -58,6 +59,14 @@ long nc_sys_write_all(int fd, const void *buf, size_t n)
 }
 
 long nc_sys_close(int fd) { return nc_sys(SYS_close, fd, 0, 0); }
+
+long nc_sys_fd_high(int fd)
+{
+	long high = nc_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, NC_FD_HIGH);
+	if (high >= 0)
+		nc_sys_close(fd);
+	return high;
+}
 long nc_sys_ioctl(int fd, unsigned long req, void *arg) { return nc_sys(SYS_ioctl, fd, req, arg); }
 long nc_sys_getpid(void) { return nc_sys(SYS_getpid, 0, 0, 0); }
 long nc_sys_gettid(void) { return nc_sys(SYS_gettid, 0, 0, 0); }

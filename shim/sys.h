@@ -65,6 +65,12 @@ long nc_sys_open(const char *path, int flags, int mode);
 long nc_sys_read(int fd, void *buf, size_t n);       /* retries EINTR */
 long nc_sys_write_all(int fd, const void *buf, size_t n); /* loops on partial writes, retries EINTR */
 long nc_sys_close(int fd);
+/* A descriptor the shim keeps, moved to NC_FD_HIGH or above, close-on-exec: out
+ * of the way of the low numbers a program expects back from its own open (a
+ * daemon that closed stdin reopens it as 0). Returns the new descriptor (fd is
+ * closed), or -errno (fd is left as it was). */
+#define NC_FD_HIGH 100
+long nc_sys_fd_high(int fd);
 long nc_sys_ioctl(int fd, unsigned long req, void *arg);
 long nc_sys_getpid(void);
 long nc_sys_gettid(void);

@@ -42,14 +42,12 @@ static int use_table(struct nc_vmas *s)
 }
 
 /* The kept descriptor of /proc/self/maps. Opening the file costs more than all
- * the questions of a refusal together, so it stays open, at a number out of the
- * way of the low ones a program expects back from its own open (a daemon that
- * closed stdin reopens it as 0). Trusted only while it is still the file we
+ * the questions of a refusal together, so it stays open (at a high number, see
+ * nc_sys_fd_high). Trusted only while it is still the file we
  * opened in this process: a program may close every descriptor and reuse the
  * number, and a fork child's copy shows the parent. Published once, never
  * closed while other threads may use it (only in a fork child, single-threaded):
  * so sessions use it without holding a lock. */
-#define NC_KEPT_FD_MIN 100
 static nc_lock_t kept_lock;
 static int kept_fd = -1;
 static long kept_pid;
@@ -114,15 +112,12 @@ static long maps_fd(int *passing, long pid)
 	long got = open_maps();
 	if (got < 0)
 		return got;
-	long high = nc_sys(SYS_fcntl, got, F_DUPFD_CLOEXEC, NC_KEPT_FD_MIN);
+	long high = mine ? nc_sys_fd_high((int)got) : -1;
 	struct stat st;
-	if (!mine || high < 0 || nc_sys(SYS_fstat, high, &st, 0) != 0) {
-		if (high >= 0)
-			nc_sys_close((int)high);
+	if (high < 0 || nc_sys(SYS_fstat, high, &st, 0) != 0) {
 		*passing = 1; /* kept nowhere: closed at the end of the session */
-		return got;
+		return high >= 0 ? high : got;
 	}
-	nc_sys_close((int)got);
 	nc_lock(&kept_lock);
 	if (kept_gen == gen) { /* nobody replaced the stale record meanwhile (it is not ours to close) */
 		kept_gen++;

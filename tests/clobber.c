@@ -271,15 +271,7 @@ int main(int argc, char **argv)
 	int err = errno;
 
 	/* From here on: no libc (its text may be gone in mode=warn). */
-	t_write(1, "result=");
-	if (r == (void *)target)
-		t_write(1, "ok");
-	else if (r == MAP_FAILED && err == EEXIST)
-		t_write(1, "EEXIST");
-	else {
-		t_write(1, "errno=");
-		t_write(1, t_dec(err));
-	}
+	t_result(r, (void *)target, err);
 	t_write(1, " intact=");
 	if (!snap || r == (void *)target) {
 		t_write(1, "n/a");

@@ -70,16 +70,9 @@ int main(int argc, char **argv)
 	}
 	clobber();
 	const char *opts = getenv("NOCLOBBER_OPTIONS"), *lp = opts ? strstr(opts, "log_path=") : 0;
-	char want[4096] = "", link[4096], path[64];
-	if (lp)
-		snprintf(want, sizeof(want), "%s", lp + 9);
 	int logfd = -1;
-	for (int fd = 3; fd < 1024 && logfd < 0 && want[0]; fd++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0 && (link[n] = 0, !strcmp(link, want)))
-			logfd = fd;
-	}
+	if (lp)
+		t_fds_linked_to(lp + 9, &logfd);
 	t_write(1, "logfd=");
 	t_write(1, t_dec(logfd));
 	t_write(1, "\n");

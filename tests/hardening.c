@@ -96,16 +96,7 @@ static void one(uintptr_t target, int snap)
 	errno = 0;
 	void *r = mmap((void *)target, pg, PROT_READ | PROT_WRITE | PROT_EXEC,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	int err = errno;
-	t_write(1, "result=");
-	if (r == (void *)target)
-		t_write(1, "ok");
-	else if (r == MAP_FAILED && err == EEXIST)
-		t_write(1, "EEXIST");
-	else {
-		t_write(1, "errno=");
-		t_write(1, t_dec(err));
-	}
+	t_result(r, (void *)target, errno);
 	t_write(1, " intact=");
 	t_write(1, !snap || r == (void *)target ? "n/a" : same_as_before(target) ? "yes" : "no");
 	t_write(1, "\n");
@@ -120,28 +111,40 @@ static long now_ns(void)
 	return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
-static void flood(long n)
+/* n MAP_FIXED attempts over [at, at + len), counted into *eexist and *other;
+ * one that replaces the memory ends the program with status 3. */
+static void attempts(uintptr_t at, size_t len, int prot, long n, long *eexist, long *other)
 {
-	memcpy(before, (void *)libc_page, sizeof(before));
-	long eexist = 0, other = 0;
-	long t0 = now_ns();
 	for (long i = 0; i < n; i++) {
-		void *r = mmap((void *)libc_page, pg, PROT_READ | PROT_WRITE | PROT_EXEC,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		void *r = mmap((void *)at, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (r == MAP_FAILED && errno == EEXIST)
-			eexist++;
-		else if (r == (void *)libc_page)
+			++*eexist;
+		else if (r == (void *)at)
 			t_exit(3);
 		else
-			other++;
+			++*other;
 	}
-	long t1 = now_ns();
+}
+
+/* "attempts=N eexist=N other=N", the start of a counting command's line. */
+static void write_counts(long n, long eexist, long other)
+{
 	t_write(1, "attempts=");
 	t_write(1, t_dec(n));
 	t_write(1, " eexist=");
 	t_write(1, t_dec(eexist));
 	t_write(1, " other=");
 	t_write(1, t_dec(other));
+}
+
+static void flood(long n)
+{
+	memcpy(before, (void *)libc_page, sizeof(before));
+	long eexist = 0, other = 0;
+	long t0 = now_ns();
+	attempts(libc_page, pg, PROT_READ | PROT_WRITE | PROT_EXEC, n, &eexist, &other);
+	long t1 = now_ns();
+	write_counts(n, eexist, other);
 	t_write(1, " intact=");
 	t_write(1, same_as_before(libc_page) ? "yes" : "no");
 	t_write(1, " ns_per_attempt=");
@@ -185,23 +188,10 @@ static void interrupted_clobbers(long n)
 	struct itimerval it = {{0, 100}, {0, 100}};
 	setitimer(ITIMER_REAL, &it, 0);
 	long eexist = 0, other = 0;
-	for (long i = 0; i < n; i++) {
-		void *r = mmap((void *)base, VICTIMS * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		if (r == MAP_FAILED && errno == EEXIST)
-			eexist++;
-		else if (r == (void *)base)
-			t_exit(3);
-		else
-			other++;
-	}
+	attempts((uintptr_t)base, VICTIMS * pg, PROT_READ, n, &eexist, &other);
 	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, 0);
-	t_write(1, "attempts=");
-	t_write(1, t_dec(n));
-	t_write(1, " eexist=");
-	t_write(1, t_dec(eexist));
-	t_write(1, " other=");
-	t_write(1, t_dec(other));
+	write_counts(n, eexist, other);
 	t_write(1, " ticks=");
 	t_write(1, t_dec(ticks));
 	t_write(1, "\n");
@@ -266,40 +256,29 @@ static void hint_none_case(void)
 	for (int i = 1; i < PAGES; i += 2)
 		nc_syscall6(SYS_mprotect, base + (long)(i * pg), (long)pg, PROT_READ | PROT_WRITE, 0, 0, 0);
 	uintptr_t target = (uintptr_t)base + 20 * pg, freed = (uintptr_t)base + 25 * pg;
-	long eexist = 0;
-	for (int i = 0; i < 65; i++) {
-		if (i == 1)
-			nc_syscall6(SYS_munmap, (long)freed, (long)pg, 0, 0, 0, 0);
-		void *r = mmap((void *)target, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		eexist += r == MAP_FAILED && errno == EEXIST;
-	}
+	long eexist = 0, other = 0;
+	attempts(target, pg, PROT_READ, 1, &eexist, &other);
+	nc_syscall6(SYS_munmap, (long)freed, (long)pg, 0, 0, 0, 0);
+	attempts(target, pg, PROT_READ, 64, &eexist, &other);
 	char line[128];
 	snprintf(line, sizeof(line), "target=0x%lx freed=0x%lx eexist=%ld\n", (unsigned long)target,
 		 (unsigned long)freed, eexist);
 	t_write(1, line);
 }
 
-/* The descriptor (other than 0-2) whose link reads /proc/PID/maps, or -1. */
-static int find_maps_fd(void)
+/* Descriptors on our own /proc/PID/maps, and the lowest of them. */
+static int count_maps_fds(int *lowest)
 {
-	char want[64], link[128], path[64];
+	char want[64];
 	snprintf(want, sizeof(want), "/proc/%d/maps", (int)getpid());
-	for (int fd = 3; fd < 4096; fd++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = 0;
-		if (!strcmp(link, want))
-			return fd;
-	}
-	return -1;
+	return t_fds_linked_to(want, lowest);
 }
 
 static void maps_fd_case(const char *file)
 {
 	one(libc_page, 1);
-	int fd = find_maps_fd();
+	int fd;
+	count_maps_fds(&fd);
 	char line[160];
 	snprintf(line, sizeof(line), "maps_fd=%d cloexec=%s\n", fd,
 		 fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? "yes" : "no");
@@ -339,28 +318,6 @@ static void maps_fd_case(const char *file)
 		_exit(0);
 	}
 	waitpid(child, &st, 0);
-}
-
-/* Descriptors open on /proc/PID/maps, and the lowest of them. */
-static int count_maps_fds(int *lowest)
-{
-	char want[64], link[128], path[64];
-	snprintf(want, sizeof(want), "/proc/%d/maps", (int)getpid());
-	int n = 0;
-	*lowest = -1;
-	for (int fd = 3; fd < 4096; fd++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		ssize_t k = readlink(path, link, sizeof(link) - 1);
-		if (k < 0)
-			continue;
-		link[k] = 0;
-		if (!strcmp(link, want)) {
-			if (*lowest < 0)
-				*lowest = fd;
-			n++;
-		}
-	}
-	return n;
 }
 
 static void vfork_first_case(void)

@@ -48,15 +48,7 @@ int main(int argc, char **argv)
 	void *r = mmap((void *)at, (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	int err = errno;
 	unlink(argv[1]);
-	t_write(1, "result=");
-	if (r == (void *)at)
-		t_write(1, "ok");
-	else if (r == MAP_FAILED && err == EEXIST)
-		t_write(1, "EEXIST");
-	else {
-		t_write(1, "errno=");
-		t_write(1, t_dec(err));
-	}
+	t_result(r, (void *)at, err);
 	t_write(1, "\n");
 	return 0;
 }

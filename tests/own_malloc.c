@@ -205,10 +205,7 @@ int main(void)
 	int same = 1;
 	for (size_t i = 0; r == MAP_FAILED && i < sizeof(before); i++)
 		same &= now[i] == before[i];
-	t_write(1, "result=");
-	t_write(1, r == MAP_FAILED ? (err == EEXIST ? "EEXIST" : "errno=") : "ok");
-	if (r == MAP_FAILED && err != EEXIST)
-		t_write(1, t_dec(err));
+	t_result(r, (void *)target, err);
 	t_write(1, r == MAP_FAILED && same ? " intact=yes\n" : " intact=no\n");
 	if (r != MAP_FAILED || !same)
 		t_exit(3);

@@ -8,9 +8,11 @@
 #include <link.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "sys.h" /* nc_syscall6: the shim's raw system call, header-only */
 
@@ -106,6 +108,21 @@ static inline uintptr_t t_libc_text_page(size_t pg)
 	return q.page;
 }
 
+/* "result=ok|EEXIST|errno=N" (no newline) for a call at target that returned r
+ * with errno err. */
+static inline void t_result(const void *r, const void *target, int err)
+{
+	t_write(1, "result=");
+	if (r == target) {
+		t_write(1, "ok");
+	} else if (r == MAP_FAILED && err == EEXIST) {
+		t_write(1, "EEXIST");
+	} else {
+		t_write(1, "errno=");
+		t_write(1, t_dec(err));
+	}
+}
+
 /* One rwx page MAP_FIXED over page (libc's, say), and one line on stdout:
  * "result=EEXIST|errno=N intact=yes|no". If the call succeeds, libc may be
  * gone: "result=ok intact=no" and exit status 3. */
@@ -117,21 +134,38 @@ static inline void t_clobber_page(uintptr_t page, size_t pg)
 	void *r = mmap((void *)page, pg, PROT_READ | PROT_WRITE | PROT_EXEC,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	int err = errno;
-	t_write(1, "result=");
+	t_result(r, (void *)page, err);
 	if (r == (void *)page) {
-		t_write(1, "ok intact=no\n");
+		t_write(1, " intact=no\n");
 		t_exit(3);
-	}
-	if (r == MAP_FAILED && err == EEXIST) {
-		t_write(1, "EEXIST");
-	} else {
-		t_write(1, "errno=");
-		t_write(1, t_dec(err));
 	}
 	int same = 1;
 	for (size_t i = 0; i < sizeof(before); i++)
 		same &= ((const volatile unsigned char *)page)[i] == before[i];
 	t_write(1, same ? " intact=yes\n" : " intact=no\n");
+}
+
+/* Descriptors (above 2) whose /proc/self/fd link reads want, and the lowest of
+ * them (-1 if none): how a test finds the descriptors the shim keeps. Uses
+ * libc: call it only while libc is intact. */
+static inline int t_fds_linked_to(const char *want, int *lowest)
+{
+	char link[4096], path[64];
+	int n = 0;
+	*lowest = -1;
+	for (int fd = 3; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t k = readlink(path, link, sizeof(link) - 1);
+		if (k < 0)
+			continue;
+		link[k] = 0;
+		if (!strcmp(link, want)) {
+			if (*lowest < 0)
+				*lowest = fd;
+			n++;
+		}
+	}
+	return n;
 }
 
 #endif

@@ -92,8 +92,8 @@ for t in libc-text stack multi straddle-end; do
 	done
 done
 
-# A refused call repeated gets its hint again (checked with one question, not
-# searched anew); once that range is taken, the next hint moves, and is free.
+# A refused call repeated gets its hint again; once that range is taken, the
+# next hint moves, and is free.
 for t in libc-text stack; do
 	for check in kernel table; do
 		rm -f "$TMP/hint.log"
@@ -105,6 +105,30 @@ for t in libc-text stack; do
 			eval 'has "^hint=free len=4096$" && has "^after taking it: hint=moved free=yes$"'
 	done
 done
+
+# ... and that hint was not searched anew: the second refusal asks the kernel
+# three PROCMAP_QUERY questions (the policy's, the caller's module, one check of
+# the remembered hint), the third (its hint taken) a new search's worth.
+if ! command -v strace >/dev/null; then
+	skipped "hint memory: fewer kernel questions for the same call again" "strace is not installed"
+elif ! NOCLOBBER_OPTIONS=log_path=/dev/null LD_PRELOAD="$SHIM" "$T/hardening" libc-text 2>&1 | grep -q EEXIST; then
+	bad "hint memory: fewer kernel questions for the same call again" "the shim refuses nothing here"
+else
+	rm -f "$TMP/hint.log"
+	out=$(CLOBBER_HINT_LOG="$TMP/hint.log" CLOBBER_HINT_AGAIN=1 NOCLOBBER_OPTIONS="log_path=$TMP/hint.log" \
+		strace -f -e trace=ioctl,mmap -o "$TMP/hint.strace" env LD_PRELOAD="$SHIM" "$T/clobber" libc-text 2>&1)
+	# ioctl(..., _IOC(_IOC_READ|_IOC_WRITE, 0x66, 0x11, 0x68), ...) is PROCMAP_QUERY
+	q=$(awk '/MAP_FIXED_NOREPLACE.*EEXIST/ { n++; next } /0x66, 0x11/ && n { c[n]++ }
+		END { printf "%d %d %d", c[1], c[2], c[3] }' "$TMP/hint.strace")
+	read -r q1 q2 q3 <<<"$q"
+	why="questions per refusal: $q (kernel without PROCMAP_QUERY: none at all); $out"
+	if [ "$q1" = 0 ]; then
+		skipped "hint memory: fewer kernel questions for the same call again" "this kernel has no PROCMAP_QUERY (Linux 6.11+)"
+	else
+		expect "hint memory: the same call again asks 3 questions (one for its hint); once its hint is taken, a new search" \
+			eval '[ "$q2" = 3 ] && [ "$q3" -gt 3 ] && has "^repeat: hint=same$"'
+	fi
+fi
 
 # The caller's symbol is right: addr2line agrees with module+offset.
 if command -v addr2line >/dev/null; then

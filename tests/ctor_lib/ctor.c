@@ -29,15 +29,8 @@ static uintptr_t libc_page;
 static void result(const char *what, void *r, void *target, int err)
 {
 	t_write(1, what);
-	t_write(1, " result=");
-	if (r == target)
-		t_write(1, "ok");
-	else if (r == MAP_FAILED && err == EEXIST)
-		t_write(1, "EEXIST");
-	else {
-		t_write(1, "errno=");
-		t_write(1, t_dec(err));
-	}
+	t_write(1, " ");
+	t_result(r, target, err);
 }
 
 __attribute__((constructor)) static void ncctor_start(void)
