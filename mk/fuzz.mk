@@ -8,7 +8,7 @@ FUZZ_CLANG ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ishim $(WARN)
 FUZZ_TARGETS := maps options
-FUZZ_DEPS_maps := shim/maps.c shim/regions.c shim/arena.c shim/sys.c
+FUZZ_DEPS_maps := shim/maps.c shim/regions.c shim/arena.c shim/store.c shim/sys.c
 FUZZ_DEPS_options := shim/options.c shim/fmt.c shim/sys.c
 
 .PHONY: fuzz fuzz-replay fuzz-seeds

@@ -5,12 +5,16 @@
 
 #include "sys.h"
 
-/* Sizes: vm.max_map_count is 65530 by default, so room for 80k mappings. */
+/* Each table's first home, sized for an ordinary process; a table that needs
+ * more moves to a mapping of its own (store.h). Small on purpose: a program
+ * running under `ulimit -v` or locking all its memory (mlockall) pays for
+ * every byte reserved here. */
 static const size_t part_size[NC_ARENA_PARTS] = {
-	[NC_ARENA_OWN] = 1u << 20,     /* 65536 ranges of 16 bytes */
-	[NC_ARENA_REGIONS] = 4u << 20, /* 87381 entries of 48 bytes */
-	[NC_ARENA_NAMES] = (8u << 20) - (16u << 10), /* paths; a full table truncates them */
-	[NC_ARENA_READBUF] = 16u << 10, /* here, not in .bss: untouched unless maps is read */
+	[NC_ARENA_OWN] = 64u << 10,     /* 4096 ranges of 16 bytes */
+	[NC_ARENA_ATTACH] = 4u << 10,   /* 256 SysV attachments */
+	[NC_ARENA_REGIONS] = 96u << 10, /* 2048 table entries of 48 bytes */
+	[NC_ARENA_NAMES] = 64u << 10,   /* their paths */
+	[NC_ARENA_READBUF] = 16u << 10, /* the buffer /proc/self/maps is read into */
 };
 
 static char *base;

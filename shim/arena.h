@@ -1,10 +1,11 @@
-/* arena.h - the shim's own memory: one reservation, made once.
+/* arena.h - the shim's own memory: one small reservation, made at start.
  *
- * The shim's tables must not come from malloc, and growing them with fresh
- * mmaps would drop small mappings into whatever hole the kernel picks next: the
- * very holes the program believes free and may MAP_FIXED into. So all of it lives
- * in one region mapped on first use, MAP_NORESERVE: pages cost memory only once
- * touched. Each table gets a fixed slice. */
+ * The shim's tables must not come from malloc, and mapping memory for them
+ * later would drop mappings into whatever hole the kernel picks next: the very
+ * holes the program believes free and may MAP_FIXED into. So each table starts
+ * in a slice of one region mapped before the program runs, MAP_NORESERVE (pages
+ * cost memory only once touched); only a table that outgrows its slice gets a
+ * mapping of its own (store.h). */
 #ifndef NC_ARENA_H
 #define NC_ARENA_H
 
@@ -12,6 +13,7 @@
 
 enum nc_arena_part {
 	NC_ARENA_OWN,     /* own.c: the own set */
+	NC_ARENA_ATTACH,  /* own.c: SysV attachments */
 	NC_ARENA_REGIONS, /* regions.c: the table's entries */
 	NC_ARENA_NAMES,   /* regions.c: the table's path strings */
 	NC_ARENA_READBUF, /* regions.c: the buffer /proc/self/maps is read into */

@@ -173,7 +173,9 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 		return;
 	out->found = 1;
 	out->offset = pc - out->module.start + (uintptr_t)out->module.offset;
-	if (!out->module.inode || out->module.offset > out->module.start || from_cache(out))
+	/* In a sandbox, the module's ELF tables are not read (process_vm_readv may
+	 * be forbidden): module and file offset only. */
+	if (!out->module.inode || out->module.offset > out->module.start || nc_sandboxed || from_cache(out))
 		return;
 	describe_module(out);
 	to_cache(out);

@@ -11,6 +11,7 @@
 #include "decide.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -44,18 +45,65 @@ static int use_table(void)
 
 static int page_aligned(uintptr_t v) { return (v & (nc_page_size - 1)) == 0; }
 
+/* vm.mmap_min_addr, read at the first call that targets low memory (1 MiB and
+ * below); where it cannot be read, 1 MiB: then low targets are looked at, never
+ * taken with a placeholder. Never below one page: the null page is not ours to
+ * map, whoever runs us. */
+#define NC_LOW_CEILING (1UL << 20)
+static uintptr_t low_limit;
+
+static uintptr_t nc_low_limit(void)
+{
+	uintptr_t v = __atomic_load_n(&low_limit, __ATOMIC_RELAXED);
+	if (v)
+		return v;
+	v = NC_LOW_CEILING;
+	char buf[32];
+	long fd = nc_sandboxed ? -1 : nc_sys_open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC, 0);
+	if (fd >= 0) {
+		long n = nc_sys_read((int)fd, buf, sizeof(buf) - 1);
+		nc_sys_close((int)fd);
+		if (n > 0 && buf[0] >= '0' && buf[0] <= '9') {
+			uintptr_t x = 0;
+			for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && x < NC_LOW_CEILING; i++)
+				x = x * 10 + (uintptr_t)(buf[i] - '0');
+			v = x < nc_page_size ? nc_page_size : x > NC_LOW_CEILING ? NC_LOW_CEILING : x;
+		}
+	}
+	__atomic_store_n(&low_limit, v, __ATOMIC_RELAXED);
+	return v;
+}
+
 /* Overlap by the table: 1 overlap, 0 none, -1 the table cannot be read (no
  * /proc, no free descriptor, an empty file): then the kernel must decide. */
 static int table_overlap(uintptr_t addr, uintptr_t end)
 {
-	nc_lock(&nc_table_lock);
+	struct nc_vmas s;
+	struct nc_vma v;
 	int overlap = -1;
-	if (nc_table_refresh(&nc_the_table) == 0 && nc_the_table.n) {
-		const struct nc_region *r = nc_table_find(&nc_the_table, addr, 1);
-		overlap = r && r->start < end;
+	if (nc_vmas_begin(&s, 1) == 0 && nc_vmas_count(&s)) {
+		int r = nc_vmas_find(&s, addr, 1, &v);
+		overlap = r == 1 ? v.start < end : r == 0 ? 0 : -1;
 	}
-	nc_unlock(&nc_table_lock);
+	nc_vmas_end(&s);
 	return overlap;
+}
+
+/* Below vm.mmap_min_addr the kernel refuses a mapping (EPERM) unless the caller
+ * may map there, and a placeholder would map pages the program never asked for
+ * (the null page, for root). Such targets are decided by looking, and the call
+ * then goes to the kernel as it was, which gives its own answer. */
+static int low_target(uintptr_t addr) { return addr < NC_LOW_CEILING && addr < nc_low_limit(); }
+
+/* Is anything mapped in [addr, end)? 1 yes, 0 no, -errno unknown. */
+static int occupied(uintptr_t addr, uintptr_t end)
+{
+	struct nc_vmas s;
+	struct nc_vma v;
+	nc_vmas_begin(&s, use_table());
+	int r = nc_vmas_find(&s, addr, 1, &v);
+	nc_vmas_end(&s);
+	return r == 1 ? v.start < end : r;
 }
 
 /* Take [addr, end) with a NOREPLACE mapping of our own. Returns 1 if taken (the
@@ -108,15 +156,27 @@ static int probe(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc
 /* For mremap and shmat, which no kernel flag makes refuse: take the target
  * [c->addr, end) with a placeholder the call will then replace, or, if it is
  * taken, decide by the policy. 0: go on (*placeholder says whether one is
- * there to drop if the call fails); -EEXIST: refused; other -errno: failed. */
+ * there to drop if the call fails); -EEXIST: refused. A target the placeholder
+ * cannot take for another reason (below vm.mmap_min_addr, past the top) is
+ * looked at instead, and the call goes on so that the kernel gives its own
+ * answer. */
 static int guard_target(const struct nc_call *c, uintptr_t end, int *placeholder)
 {
 	*placeholder = 0;
 	if (nc_own_shortcut(c, end))
 		return 0;
-	int tabled, free = probe(c->addr, end, 0, 0, &tabled);
-	if (free < 0)
-		return free;
+	int tabled = 1, free;
+	if (low_target(c->addr) || end > NC_USER_TOP) {
+		int o = occupied(c->addr, end);
+		free = o < 0 ? 1 : !o; /* unknown: the kernel's own checks decide */
+	} else {
+		free = probe(c->addr, end, 0, 0, &tabled);
+		if (free < 0) {
+			int o = occupied(c->addr, end);
+			free = o <= 0;
+			tabled = 1;
+		}
+	}
 	*placeholder = free && !tabled;
 	if (!free && !nc_overlap_verdict(c, tabled))
 		return -EEXIST;
@@ -154,24 +214,26 @@ long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 		}
 	}
 	if (!nc_sys_failed(r))
-		nc_own_add((uintptr_t)r, nc_range_end((uintptr_t)r, c->len));
+		nc_own_add((uintptr_t)r, nc_own_extent((uintptr_t)r, c->len, c->flags));
 	return r;
 }
 
-void nc_forget(void *addr, size_t len)
+void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t)
 {
-	/* Forget the range before the call: once the kernel frees it another thread
-	 * may map there, and its record must not be the one we delete. A call the
-	 * kernel will refuse (EINVAL) must not forget anything. */
 	uintptr_t a = (uintptr_t)addr, end = nc_range_end(a, len);
 	if (page_aligned(a) && len && end <= NC_USER_TOP)
-		nc_own_remove(a, end);
+		nc_own_take(a, end, t);
+	else
+		nc_own_take(0, 0, t); /* the kernel refuses it (EINVAL): nothing to change */
 }
 
 long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
 {
-	nc_forget(addr, len);
-	return next(addr, len);
+	struct nc_own_taken t;
+	nc_unmap_begin(addr, len, &t);
+	long r = next(addr, len);
+	nc_own_settle(&t, !nc_sys_failed(r));
+	return r;
 }
 
 /* The kernel's EINVAL cases for mremap, checked before the move; such a call is
@@ -211,56 +273,23 @@ long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
 		if (g < 0)
 			return g; /* refused: the source mapping stays where and as it was */
 	}
-	/* The old range leaves the set before the call (see nc_do_munmap) and comes
-	 * back if the call fails. A zero old_len duplicates a shared mapping. */
+	/* The old range leaves the set before the call and comes back, as it was,
+	 * if the call fails (see nc_own_take). A zero old_len duplicates a shared
+	 * mapping; MREMAP_DONTUNMAP leaves the old range mapped. */
 	uintptr_t old_end = nc_range_end(c->old_addr, c->old_len);
 	int moves_old = c->old_len && !(c->flags & MREMAP_DONTUNMAP) && old_end <= NC_USER_TOP &&
 			page_aligned(c->old_addr);
-	int was_own = moves_old && nc_own_covers(c->old_addr, old_end);
-	if (moves_old)
-		nc_own_remove(c->old_addr, old_end);
+	struct nc_own_taken t;
+	nc_own_take(moves_old ? c->old_addr : 0, moves_old ? old_end : 0, &t);
 	long r = next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
+	nc_own_settle(&t, !nc_sys_failed(r));
 	if (nc_sys_failed(r)) {
 		if (placeholder)
 			nc_sys_munmap((void *)c->addr, end - c->addr);
-		if (was_own)
-			nc_own_add(c->old_addr, old_end);
 		return r;
 	}
 	nc_own_add((uintptr_t)r, nc_range_end((uintptr_t)r, c->len));
 	return r;
-}
-
-/* Attachments, to know how much shmdt unmaps. SysV segments are few. */
-static struct {
-	uintptr_t addr, end;
-} attached[64];
-nc_lock_t nc_attached_lock;
-
-static void note_attach(uintptr_t addr, uintptr_t end)
-{
-	nc_lock(&nc_attached_lock);
-	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++)
-		if (!attached[i].addr || attached[i].addr == addr) {
-			attached[i].addr = addr;
-			attached[i].end = end;
-			break;
-		}
-	nc_unlock(&nc_attached_lock);
-}
-
-static uintptr_t take_attach(uintptr_t addr)
-{
-	uintptr_t end = 0;
-	nc_lock(&nc_attached_lock);
-	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++)
-		if (attached[i].addr == addr) {
-			end = attached[i].end;
-			attached[i].addr = 0;
-			break;
-		}
-	nc_unlock(&nc_attached_lock);
-	return end;
 }
 
 long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
@@ -271,9 +300,11 @@ long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
 	if (nc_sys(SYS_shmctl, c->shmid, IPC_STAT, &ds) < 0)
 		return next(c->shmid, (void *)c->addr, c->flags); /* let the kernel say why */
 	c->len = ds.shm_segsz;
-	int fixed = (c->flags & SHM_REMAP) && c->addr && NC_OPT(mode) != NC_MODE_OFF;
-	if (fixed && (c->flags & SHM_RND))
+	if (c->flags & SHM_RND)
 		c->addr &= ~(uintptr_t)(SHMLBA - 1);
+	/* An address that rounds to 0 with SHM_REMAP is the kernel's EINVAL
+	 * (CVE-2017-5669): it never reaches a placeholder. */
+	int fixed = (c->flags & SHM_REMAP) && c->addr && NC_OPT(mode) != NC_MODE_OFF;
 	uintptr_t end = nc_range_end(c->addr, c->len);
 	int placeholder = 0;
 	if (fixed && page_aligned(c->addr) && c->len && end != UINTPTR_MAX) {
@@ -289,14 +320,18 @@ long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
 	}
 	uintptr_t rend = nc_range_end((uintptr_t)r, c->len);
 	nc_own_add((uintptr_t)r, rend);
-	note_attach((uintptr_t)r, rend);
+	nc_attach_add((uintptr_t)r, rend);
 	return r;
 }
 
 long nc_do_shmdt(const void *addr, nc_shmdt_fn next)
 {
-	uintptr_t end = take_attach((uintptr_t)addr);
-	if (end)
-		nc_own_remove((uintptr_t)addr, end);
-	return next(addr);
+	uintptr_t a = (uintptr_t)addr, end = nc_attach_take(a);
+	struct nc_own_taken t;
+	nc_own_take(a, end, &t);
+	long r = next(addr);
+	nc_own_settle(&t, !nc_sys_failed(r));
+	if (nc_sys_failed(r) && end)
+		nc_attach_put_back(a, end);
+	return r;
 }

@@ -5,8 +5,11 @@
 #ifndef NC_DECIDE_H
 #define NC_DECIDE_H
 
-#include "lock.h"
+#include <sys/mman.h>
+
+#include "own.h"
 #include "report.h"
+#include "sys.h"
 
 typedef long (*nc_mmap_fn)(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 typedef long (*nc_munmap_fn)(void *addr, size_t len);
@@ -17,15 +20,27 @@ typedef long (*nc_shmdt_fn)(const void *addr);
 /* Any mmap: MAP_FIXED ones are decided, every success is recorded as own. */
 long nc_do_mmap(struct nc_call *c, nc_mmap_fn next);
 long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next);
-/* munmap's bookkeeping alone: take the range out of the own set. */
-void nc_forget(void *addr, size_t len);
+/* munmap's bookkeeping alone, around the call: nc_unmap_begin before it, then
+ * nc_own_settle with whether the kernel did unmap. */
+void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t);
 /* Any mremap: MREMAP_FIXED ones are decided; the own set follows the move. */
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */
 long nc_do_shmat(struct nc_call *c, nc_shmat_fn next);
 long nc_do_shmdt(const void *addr, nc_shmdt_fn next);
 
-/* Guards the list of SysV attachments (fork handlers take it too). */
-extern nc_lock_t nc_attached_lock;
+/* The end of what a successful mmap(addr, len, ..., flags) mapped: the kernel
+ * rounds a MAP_HUGETLB length up to whole huge pages (the size in the flags, or
+ * the system's default, 2 MiB on x86_64 and on 4 KiB-page aarch64). */
+static inline uintptr_t nc_own_extent(uintptr_t addr, size_t len, int flags)
+{
+	if (flags & MAP_HUGETLB) {
+		unsigned shift = ((unsigned)flags >> 26) & 0x3f; /* MAP_HUGE_SHIFT, MAP_HUGE_MASK */
+		size_t huge = shift >= 16 && shift < 8 * sizeof(size_t) ? (size_t)1 << shift : (size_t)2 << 20;
+		if (len <= (size_t)-1 - huge)
+			len = (len + huge - 1) & ~(huge - 1);
+	}
+	return nc_range_end(addr, len);
+}
 
 #endif

@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "caller.h"
 #include "decide.h"
+#include "lock.h"
 #include "log.h"
 #include "options.h"
 #include "own.h"
@@ -35,6 +36,7 @@ typedef void *(*libc_mremap_fn)(void *, size_t, size_t, int, ...);
 typedef void *(*libc_shmat_fn)(int, const void *, int);
 typedef int (*libc_shmdt_fn)(const void *);
 typedef long (*libc_syscall_fn)(long, ...);
+typedef int (*libc_prctl_fn)(int, unsigned long, unsigned long, unsigned long, unsigned long);
 
 /* The next definitions, from dlsym(RTLD_NEXT) in the constructor; NULL before. */
 static struct {
@@ -44,6 +46,7 @@ static struct {
 	libc_shmat_fn shmat;
 	libc_shmdt_fn shmdt;
 	libc_syscall_fn syscall;
+	libc_prctl_fn prctl;
 } next;
 
 
@@ -64,9 +67,8 @@ static int started;
 		fn_;                                                                           \
 	})
 
-/* Depth of shim code on this thread; initial-exec so that reading it never
- * calls into the loader (a general-dynamic TLS access may allocate). */
-static __thread int in_shim __attribute__((tls_model("initial-exec")));
+/* Depth of shim code on this thread: nc_depth (lock.h). */
+#define in_shim nc_depth
 
 /* The process whose attempts the counters hold (see finish_process). */
 static long owner_pid;
@@ -218,12 +220,19 @@ static int enter(void)
 
 static void leave(void) { in_shim--; }
 
+/* Re-entered (a signal handler that interrupted the shim on this thread): the
+ * call goes to the kernel as it is, unchecked (the decision's tables may be
+ * half-way through a change), but what it maps or unmaps is still recorded
+ * (own.c queues it), so that the program's later calls are judged right. */
 static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t len, int prot,
 		      int flags, int fd, off_t off, void *caller)
 {
 	if (!enter()) {
+		long r = next_fn(addr, len, prot, flags, fd, off);
+		if (!nc_sys_failed(r))
+			nc_own_add((uintptr_t)r, nc_own_extent((uintptr_t)r, len, flags));
 		leave();
-		return next_fn(addr, len, prot, flags, fd, off);
+		return r;
 	}
 	struct nc_call c = {.door = NC_DOOR_MMAP, .name = name, .addr = (uintptr_t)addr, .len = len,
 			    .prot = prot, .flags = flags, .fd = fd, .offset = off,
@@ -235,10 +244,7 @@ static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t l
 
 static long munmap_door(void *addr, size_t len, nc_munmap_fn next_fn)
 {
-	if (!enter()) {
-		leave();
-		return next_fn(addr, len);
-	}
+	(void)enter(); /* re-entered or not, the same: own.c queues a handler's change */
 	long r = nc_do_munmap(addr, len, next_fn);
 	leave();
 	return r;
@@ -248,8 +254,14 @@ static long mremap_door(const char *name, void *old, size_t old_len, size_t new_
 			void *new_addr, nc_mremap_fn next_fn, void *caller)
 {
 	if (!enter()) {
+		struct nc_own_taken t;
+		nc_unmap_begin(old, (flags & 4 /* MREMAP_DONTUNMAP */) ? 0 : old_len, &t);
+		long r = next_fn(old, old_len, new_len, flags, new_addr);
+		nc_own_settle(&t, !nc_sys_failed(r));
+		if (!nc_sys_failed(r))
+			nc_own_add((uintptr_t)r, nc_range_end((uintptr_t)r, new_len));
 		leave();
-		return next_fn(old, old_len, new_len, flags, new_addr);
+		return r;
 	}
 	struct nc_call c = {.door = NC_DOOR_MREMAP, .name = name, .addr = (uintptr_t)new_addr,
 			    .len = new_len, .flags = flags, .old_addr = (uintptr_t)old,
@@ -299,7 +311,7 @@ static inline void *plain_mmap(libc_mmap_fn fn, void *addr, size_t len, int prot
 	void *p = fn(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED) {
 		in_shim++;
-		nc_own_add((uintptr_t)p, nc_range_end((uintptr_t)p, len));
+		nc_own_add((uintptr_t)p, nc_own_extent((uintptr_t)p, len, flags));
 		in_shim--;
 	}
 	return p;
@@ -327,10 +339,13 @@ NC_EXPORT int munmap(void *addr, size_t len)
 {
 	libc_munmap_fn fn = NEXT(munmap);
 	if (__builtin_expect(fn && !in_shim, 1)) {
+		struct nc_own_taken t;
 		in_shim++;
-		nc_forget(addr, len);
+		nc_unmap_begin(addr, len, &t);
+		int r = fn(addr, len);
+		nc_own_settle(&t, r == 0);
 		in_shim--;
-		return fn(addr, len);
+		return r;
 	}
 	return (int)set_errno(munmap_door(addr, len, k_munmap));
 }
@@ -361,6 +376,43 @@ NC_EXPORT int shmdt(const void *addr)
 	return (int)set_errno(shmdt_door(addr, k_shmdt));
 }
 
+/* A program that sandboxes itself with seccomp (browsers' content processes,
+ * container runtimes) may forbid what the shim's own work needs: opening files,
+ * the PROCMAP_QUERY ioctl, process_vm_readv. While it still may, the shim opens
+ * what it will need (its /proc/self/maps descriptor, the log file, the program's
+ * name) and from then on makes no call the program did not make itself but
+ * reads on that descriptor and writes of log lines. Filters are installed
+ * through prctl(PR_SET_SECCOMP) or syscall(SYS_seccomp) (glibc has no seccomp
+ * function; libseccomp and Chromium's sandbox use these two). */
+#define NC_PR_SET_SECCOMP 22
+#define NC_SECCOMP_SET_MODE_FILTER 1
+
+static void before_sandbox(void)
+{
+	int outer = enter();
+	if (outer) {
+		nc_vmas_sandbox_prepare();
+		nc_log_prepare();
+		(void)nc_program_name();
+	}
+	leave();
+}
+
+NC_EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);
+	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == NC_PR_SET_SECCOMP)
+		before_sandbox();
+	libc_prctl_fn fn = NEXT_LAZY(prctl);
+	if (fn)
+		return fn(option, a, b, c, d);
+	return (int)set_errno(nc_syscall6(SYS_prctl, option, (long)a, (long)b, (long)c, (long)d, 0));
+}
+
 /* syscall(2) is a door too: SYS_mmap and friends reach the kernel through it
  * without passing mmap. Everything else goes on untouched. */
 NC_EXPORT long syscall(long number, ...)
@@ -384,6 +436,14 @@ NC_EXPORT long syscall(long number, ...)
 		return set_errno(shmat_door("syscall(SYS_shmat)", (int)a, (void *)b, (int)c, s_shmat, caller));
 	case SYS_shmdt:
 		return set_errno(shmdt_door((void *)a, s_shmdt));
+	case SYS_seccomp:
+		if (a == NC_SECCOMP_SET_MODE_FILTER)
+			before_sandbox();
+		break;
+	case SYS_prctl:
+		if (a == NC_PR_SET_SECCOMP)
+			before_sandbox();
+		break;
 	}
 	libc_syscall_fn fn = NEXT(syscall);
 	if (fn)
@@ -392,28 +452,51 @@ NC_EXPORT long syscall(long number, ...)
 }
 
 /* Every shim lock is taken before fork, so that the child's copy of each table
- * is whole, and released on both sides after; the child starts its own count. */
+ * is whole, and released on both sides after; the child starts its own count.
+ * Until then this thread holds them all (nc_fork_holder), and the fork handlers
+ * of other libraries that run in between may map and unmap through us.
+ * A fork from a signal handler that interrupted the shim (nc_depth > 0) waits
+ * for nothing: it takes what is free, and the child starts over whatever it
+ * could not take (the interrupted frame may have been half-way through it). */
+static __thread struct {
+	int vmas, table, attach, own;
+} fork_took __attribute__((tls_model("initial-exec")));
+
+static int take_or_try(nc_lock_t *l, int nested)
+{
+	if (nested)
+		return nc_trylock(l);
+	nc_lock(l);
+	return 1;
+}
+
 static void before_fork(void)
 {
-	nc_vmas_before_fork();
-	nc_lock(&nc_table_lock);
-	nc_lock(&nc_attached_lock);
-	nc_own_lock();
+	int nested = in_shim > 0;
+	fork_took.vmas = nc_vmas_before_fork(nested);
+	fork_took.table = take_or_try(&nc_table_lock, nested);
+	fork_took.attach = nc_attach_before_fork(nested);
+	fork_took.own = nc_own_before_fork(nested);
+	if (!nested)
+		__atomic_store_n(&nc_fork_holder, nc_self(), __ATOMIC_RELEASE);
 }
 
 static void after_fork_parent(void)
 {
-	nc_own_unlock();
-	nc_unlock(&nc_attached_lock);
-	nc_unlock(&nc_table_lock);
-	nc_vmas_after_fork_parent();
+	__atomic_store_n(&nc_fork_holder, 0, __ATOMIC_RELEASE);
+	nc_own_after_fork(fork_took.own, 0);
+	nc_attach_after_fork(fork_took.attach, 0);
+	if (fork_took.table)
+		nc_unlock(&nc_table_lock);
+	nc_vmas_after_fork_parent(fork_took.vmas);
 }
 
 static void after_fork_child(void)
 {
+	__atomic_store_n(&nc_fork_holder, 0, __ATOMIC_RELEASE);
 	nc_lock_reset(&nc_table_lock);
-	nc_lock_reset(&nc_attached_lock);
-	nc_own_reset_lock();
+	nc_own_after_fork(fork_took.own, 1);
+	nc_attach_after_fork(fork_took.attach, 1);
 	nc_caller_after_fork_child();
 	nc_vmas_after_fork_child();
 	nc_report_after_fork_child();

@@ -197,6 +197,8 @@ long nc_log_stderr(const char *line, size_t len)
 	return write_no_sigpipe(2, line, len);
 }
 
+void nc_log_prepare(void) { (void)current_fd(); }
+
 void nc_log_line(const char *line, size_t len)
 {
 	int fd = current_fd();

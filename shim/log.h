@@ -18,6 +18,9 @@ long nc_log_stderr(const char *line, size_t len);
  * for stderr. */
 void nc_log_note_stderr(void);
 
+/* Open the log now (a sandbox is about to forbid open). */
+void nc_log_prepare(void);
+
 /* After fork: a log_path with %p names a new file for the child. */
 void nc_log_after_fork_child(void);
 

@@ -1,127 +1,81 @@
-/* own.c - the interval set of own.h.
- *
- * A sorted array of disjoint, non-touching ranges, kept as a gap buffer: the
- * free slots sit where the last change was, so a change near the previous one
- * (the kernel hands out addresses next to each other, a program maps and
- * unmaps the same places) moves only the entries in between, not the whole
- * array. Lookups are binary searches across the gap. */
+/* own.c - the own set and the attachments of own.h. */
 #include "own.h"
 
-#include "arena.h"
 #include "lock.h"
-#include "sys.h"
 
-struct range {
-	uintptr_t start, end;
-};
-
-static struct range *slot; /* cap slots: [0, gap_start) and [gap_end, cap) hold entries */
-static size_t cap, gap_start, gap_end;
+static struct nc_rset set = {.part = NC_ARENA_OWN, .merge = 1};
 static nc_lock_t lock;
+static int incomplete;
 
-void nc_own_lock(void) { nc_lock(&lock); }
-void nc_own_unlock(void) { nc_unlock(&lock); }
-void nc_own_reset_lock(void) { nc_lock_reset(&lock); }
+static void lost(void) { __atomic_store_n(&incomplete, 1, __ATOMIC_RELAXED); }
 
-static size_t count(void) { return cap - (gap_end - gap_start); }
+int nc_own_incomplete(void) { return __atomic_load_n(&incomplete, __ATOMIC_RELAXED); }
 
-size_t nc_own_count(void)
+/* Changes made where the lock cannot be waited for (a signal handler that
+ * interrupted this thread inside the shim), in order. A slot is claimed by
+ * moving tail, filled, then marked with its sequence number; the holder of the
+ * lock applies them from head before its own change. */
+enum { OP_ADD = 1, OP_REMOVE };
+#define QUEUE 128
+static struct {
+	unsigned seq; /* index + 1 once filled */
+	int op;
+	uintptr_t start, end;
+} queue[QUEUE];
+static unsigned q_head, q_tail;
+
+static void enqueue(int op, uintptr_t start, uintptr_t end)
+{
+	unsigned t;
+	do {
+		t = __atomic_load_n(&q_tail, __ATOMIC_RELAXED);
+		if (t - __atomic_load_n(&q_head, __ATOMIC_ACQUIRE) >= QUEUE) {
+			lost();
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&q_tail, &t, t + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	queue[t % QUEUE].op = op;
+	queue[t % QUEUE].start = start;
+	queue[t % QUEUE].end = end;
+	__atomic_store_n(&queue[t % QUEUE].seq, t + 1, __ATOMIC_RELEASE);
+}
+
+static void apply(int op, uintptr_t start, uintptr_t end)
+{
+	if (op == OP_ADD ? nc_rset_add(&set, start, end) < 0 : nc_rset_remove(&set, start, end, 0, 0) < 0)
+		lost();
+}
+
+/* Under the lock: what handlers queued first. */
+static void drain(void)
+{
+	unsigned h = __atomic_load_n(&q_head, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&queue[h % QUEUE].seq, __ATOMIC_ACQUIRE) == h + 1) {
+		apply(queue[h % QUEUE].op, queue[h % QUEUE].start, queue[h % QUEUE].end);
+		__atomic_store_n(&q_head, ++h, __ATOMIC_RELEASE);
+	}
+}
+
+/* Re-entered from a signal handler on this thread: the interrupted frame may
+ * hold the lock, or wait for it in line; waiting here would never end. */
+static int nested(void) { return nc_depth > 1 && !nc_forking_here(); }
+
+static void take_lock(void)
 {
 	nc_lock(&lock);
-	size_t n = count();
-	nc_unlock(&lock);
-	return n;
-}
-
-static struct range *at(size_t i) { return &slot[i < gap_start ? i : i + (gap_end - gap_start)]; }
-
-/* The arena's fixed slice, on first use. */
-static int ready(void)
-{
-	if (slot)
-		return 1;
-	size_t bytes;
-	slot = nc_arena_part(NC_ARENA_OWN, &bytes);
-	if (!slot)
-		return 0;
-	cap = gap_end = bytes / sizeof(*slot);
-	gap_start = 0;
-	return 1;
-}
-
-/* Put the gap before logical entry i. */
-static void move_gap(size_t i)
-{
-	if (i < gap_start) {
-		size_t n = gap_start - i;
-		__builtin_memmove(&slot[gap_end - n], &slot[i], n * sizeof(*slot));
-		gap_start -= n;
-		gap_end -= n;
-	} else if (i > gap_start) {
-		size_t n = i - gap_start;
-		__builtin_memmove(&slot[gap_start], &slot[gap_end], n * sizeof(*slot));
-		gap_start += n;
-		gap_end += n;
-	}
-}
-
-/* Entries i..j-1 (logical) become the one range r; with i == j, r is inserted.
- * Returns 0, or -1 when the set is full (then nothing changes). */
-static int replace(size_t i, size_t j, struct range r)
-{
-	if (i == j && gap_start == gap_end)
-		return -1;
-	move_gap(i);
-	gap_end += j - i;
-	slot[gap_start++] = r;
-	return 0;
-}
-
-static void erase(size_t i, size_t k)
-{
-	move_gap(i);
-	gap_end += k;
-}
-
-/* Index of the first range whose end >= addr (it may touch addr from below).
- * Changes cluster where the last one was (a program maps and unmaps the same
- * places, the kernel hands out neighbours), which is where the gap is: the two
- * entries before it and the one after it are looked at before searching. */
-static size_t first_reaching(uintptr_t addr)
-{
-	size_t n = count(), g = gap_start;
-	if ((g == 0 || slot[g - 1].end < addr) && (g == n || slot[gap_end].end >= addr))
-		return g;
-	if (g > 0 && slot[g - 1].end >= addr && (g == 1 || slot[g - 2].end < addr))
-		return g - 1;
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (at(mid)->end < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	drain();
 }
 
 void nc_own_add(uintptr_t start, uintptr_t end)
 {
 	if (start >= end)
 		return;
-	nc_lock(&lock);
-	if (ready()) {
-		size_t n = count(), i = first_reaching(start), j = i;
-		while (j < n && at(j)->start <= end) /* i..j-1 overlap or touch: merge them */
-			j++;
-		if (j > i) {
-			if (at(i)->start < start)
-				start = at(i)->start;
-			if (at(j - 1)->end > end)
-				end = at(j - 1)->end;
-		}
-		replace(i, j, (struct range){start, end});
+	if (nested()) {
+		enqueue(OP_ADD, start, end);
+		return;
 	}
+	take_lock();
+	apply(OP_ADD, start, end);
 	nc_unlock(&lock);
 }
 
@@ -129,44 +83,161 @@ void nc_own_remove(uintptr_t start, uintptr_t end)
 {
 	if (start >= end)
 		return;
-	nc_lock(&lock);
-	if (!ready()) {
-		nc_unlock(&lock);
+	if (nested()) {
+		enqueue(OP_REMOVE, start, end);
 		return;
 	}
-	size_t i = first_reaching(start);
-	if (i < count() && at(i)->end == start)
-		i++;
-	while (i < count() && at(i)->start < end) {
-		struct range r = *at(i);
-		if (r.start < start && r.end > end) { /* split in two; if full, keep the larger claim */
-			if (gap_start < gap_end) {
-				at(i)->end = start;
-				replace(i + 1, i + 1, (struct range){end, r.end});
-			}
+	take_lock();
+	apply(OP_REMOVE, start, end);
+	nc_unlock(&lock);
+}
+
+/* A handler's question: the set itself if it can be had without waiting, else
+ * what the handlers queued (a mapping made in a handler, then replaced by it). */
+static int covers_nested(uintptr_t start, uintptr_t end)
+{
+	if (nc_trylock(&lock)) {
+		drain();
+		int yes = nc_rset_covers(&set, start, end);
+		nc_unlock(&lock);
+		return yes;
+	}
+	int yes = 0;
+	unsigned t = __atomic_load_n(&q_tail, __ATOMIC_ACQUIRE);
+	for (unsigned h = __atomic_load_n(&q_head, __ATOMIC_ACQUIRE); h != t; h++) {
+		if (__atomic_load_n(&queue[h % QUEUE].seq, __ATOMIC_ACQUIRE) != h + 1)
 			break;
-		}
-		if (r.start < start) {
-			at(i)->end = start;
-			i++;
-		} else if (r.end > end) {
-			at(i)->start = end;
-			break;
-		} else {
-			erase(i, 1);
+		uintptr_t s = queue[h % QUEUE].start, e = queue[h % QUEUE].end;
+		if (queue[h % QUEUE].op == OP_ADD && s <= start && e >= end)
+			yes = 1;
+		else if (queue[h % QUEUE].op == OP_REMOVE && s < end && start < e)
+			yes = 0;
+	}
+	return yes;
+}
+
+int nc_own_covers(uintptr_t start, uintptr_t end)
+{
+	if (nested())
+		return covers_nested(start, end);
+	take_lock();
+	int yes = nc_rset_covers(&set, start, end);
+	nc_unlock(&lock);
+	return yes;
+}
+
+void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
+{
+	t->start = start;
+	t->end = end;
+	t->n = 0;
+	t->after = 1;
+	if (start >= end || nested())
+		return;
+	take_lock();
+	if (nc_rset_count_in(&set, start, end) <= NC_OWN_TAKEN_MAX) {
+		long k = nc_rset_remove(&set, start, end, t->piece, NC_OWN_TAKEN_MAX);
+		if (k >= 0) {
+			t->n = (size_t)k;
+			t->after = 0;
 		}
 	}
 	nc_unlock(&lock);
 }
 
-int nc_own_covers(uintptr_t start, uintptr_t end)
+void nc_own_settle(struct nc_own_taken *t, int unmapped)
 {
-	nc_lock(&lock);
-	int yes = 0;
-	if (slot) {
-		size_t i = first_reaching(start + 1);
-		yes = i < count() && at(i)->start <= start && at(i)->end >= end;
+	if (t->after ? !unmapped : unmapped)
+		return;
+	if (t->after) {
+		nc_own_remove(t->start, t->end);
+		return;
 	}
+	/* The kernel refused (sealed, or the split would pass vm.max_map_count):
+	 * nothing was unmapped, so nobody can have mapped there meanwhile. */
+	if (nested()) {
+		for (size_t i = 0; i < t->n; i++)
+			enqueue(OP_ADD, t->piece[i].start, t->piece[i].end);
+		return;
+	}
+	take_lock();
+	for (size_t i = 0; i < t->n; i++)
+		apply(OP_ADD, t->piece[i].start, t->piece[i].end);
 	nc_unlock(&lock);
-	return yes;
+}
+
+int nc_own_before_fork(int nested_fork)
+{
+	if (nested_fork)
+		return nc_trylock(&lock);
+	nc_lock(&lock);
+	return 1;
+}
+
+void nc_own_after_fork(int taken, int child)
+{
+	if (!child) {
+		if (taken) {
+			drain();
+			nc_unlock(&lock);
+		}
+		return;
+	}
+	nc_lock_reset(&lock);
+	if (!taken) { /* the interrupted frame may have been half-way through a change */
+		nc_rset_clear(&set);
+		lost();
+	}
+}
+
+size_t nc_own_count(void)
+{
+	take_lock();
+	size_t n = nc_rset_count(&set);
+	nc_unlock(&lock);
+	return n;
+}
+
+/* Attachments. shmat and shmdt are not async-signal-safe: no queue. */
+static struct nc_rset attached = {.part = NC_ARENA_ATTACH, .merge = 0};
+static nc_lock_t attach_lock;
+
+void nc_attach_add(uintptr_t start, uintptr_t end)
+{
+	nc_lock(&attach_lock);
+	if (nc_rset_add(&attached, start, end) < 0)
+		lost(); /* shmdt will not know the size: the range stays own */
+	nc_unlock(&attach_lock);
+}
+
+uintptr_t nc_attach_take(uintptr_t addr)
+{
+	nc_lock(&attach_lock);
+	uintptr_t end = nc_rset_end_of(&attached, addr);
+	if (end)
+		nc_rset_remove(&attached, addr, end, 0, 0);
+	nc_unlock(&attach_lock);
+	return end;
+}
+
+void nc_attach_put_back(uintptr_t addr, uintptr_t end) { nc_attach_add(addr, end); }
+
+int nc_attach_before_fork(int nested_fork)
+{
+	if (nested_fork)
+		return nc_trylock(&attach_lock);
+	nc_lock(&attach_lock);
+	return 1;
+}
+
+void nc_attach_after_fork(int taken, int child)
+{
+	if (!child) {
+		if (taken)
+			nc_unlock(&attach_lock);
+		return;
+	}
+	nc_lock_reset(&attach_lock);
+	if (!taken)
+		nc_rset_clear(&attached);
 }

@@ -1,30 +1,62 @@
 /* own.h - the set of address ranges this process mapped through the shim.
  *
  * Every mapping made through an interposed door is added, and munmap, mremap and
- * shmdt take their ranges out, so "own" means: created by the program itself and
- * still there. Programs that use MAP_FIXED (JVMs, V8, Go, qemu, wine) use it on
- * memory they reserved themselves; this set is how the shim tells that apart
- * from libc's, ld.so's or another party's memory.
+ * shmdt take their ranges out when the kernel did unmap them, so "own" means:
+ * created by the program itself and still there. Programs that use MAP_FIXED
+ * (JVMs, V8, Go, qemu, wine) use it on memory they reserved themselves; this set
+ * is how the shim tells that apart from libc's, ld.so's or another party's memory.
  *
- * Kept as sorted, coalesced intervals: the kernel hands out addresses top-down,
- * next to each other, so a run of mappings is usually a single interval and the
- * set stays small. Pure memory work under a short lock, no system call (but to
- * grow its own storage). */
+ * Pure memory work under a short lock, no system call (but to grow its memory).
+ * Callable from a signal handler that interrupted the shim on the same thread
+ * (nc_depth > 1): the change is queued and applied by the next holder of the
+ * lock, and questions are answered from what can be seen without waiting. */
 #ifndef NC_OWN_H
 #define NC_OWN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rangeset.h"
+
 void nc_own_add(uintptr_t start, uintptr_t end);
 void nc_own_remove(uintptr_t start, uintptr_t end);
 /* Is all of [start, end) own? */
 int nc_own_covers(uintptr_t start, uintptr_t end);
-/* Fork: the child's copies of our mappings are its own; only the lock needs care. */
-void nc_own_lock(void);
-void nc_own_unlock(void);
-void nc_own_reset_lock(void);
+
+/* Unmapping is two steps, so that the set changes only on what the kernel did:
+ * taken out before the call (once the kernel frees the range another thread may
+ * map there and record it, and that record must not be the one we delete), and
+ * put back exactly as it was if the call fails. */
+#define NC_OWN_TAKEN_MAX 16
+struct nc_own_taken {
+	uintptr_t start, end;
+	int after;  /* too many pieces to keep (or re-entered): removed after success instead */
+	size_t n;
+	struct nc_range piece[NC_OWN_TAKEN_MAX];
+};
+void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t);
+void nc_own_settle(struct nc_own_taken *t, int unmapped);
+
+/* Records could not be kept (no memory; a signal handler's queue full; a child
+ * forked from a signal handler that interrupted a change): a refused
+ * replacement may then be of the program's own memory, and the log says so. */
+int nc_own_incomplete(void);
+
+/* Fork: before_fork returns whether the set was taken (it is not waited for from
+ * a handler that interrupted the shim); the child of a fork that could not take
+ * it cannot trust its copy, and starts empty (and says so). */
+int nc_own_before_fork(int nested);
+void nc_own_after_fork(int taken, int child);
+
 /* Number of intervals (tests and the benchmark look at it). */
 size_t nc_own_count(void);
+
+/* SysV attachments, to know how much shmdt unmaps: the same two steps. */
+void nc_attach_add(uintptr_t start, uintptr_t end);
+/* The attachment at addr, taken out: its end, or 0 if none is known. */
+uintptr_t nc_attach_take(uintptr_t addr);
+void nc_attach_put_back(uintptr_t addr, uintptr_t end);
+int nc_attach_before_fork(int nested);
+void nc_attach_after_fork(int taken, int child);
 
 #endif

@@ -1,6 +1,7 @@
 /* regions.c - the region table of regions.h: storage, refresh, lookup. */
 #include "regions.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 
@@ -52,20 +53,39 @@ unsigned nc_kind_from_name(const char *name, size_t len, unsigned perms, uint64_
 	return NC_RK_FILE;
 }
 
-/* The table's storage: fixed slices of the arena (see arena.h for why). */
+/* The table's storage: slices of the arena at first, grown as the process's
+ * mappings need (store.h). */
 static int storage(struct nc_table *t)
 {
 	if (t->r)
 		return 0;
-	size_t rb, nb;
-	struct nc_region *r = nc_arena_part(NC_ARENA_REGIONS, &rb);
-	char *names = nc_arena_part(NC_ARENA_NAMES, &nb);
-	if (!r || !names)
+	if (nc_store_init(&t->r_store, NC_ARENA_REGIONS) < 0 || nc_store_init(&t->names_store, NC_ARENA_NAMES) < 0)
 		return -1;
-	t->r = r;
-	t->cap = rb / sizeof(*r);
-	t->names = names;
-	t->names_cap = nb;
+	t->r = (struct nc_region *)t->r_store.base;
+	t->cap = t->r_store.size / sizeof(*t->r);
+	t->names = t->names_store.base;
+	t->names_cap = t->names_store.size;
+	return 0;
+}
+
+/* Room for one more entry and its name: the storage doubles (and may move, so
+ * the read that is going on may have missed it: the caller reads again). */
+static int room(struct nc_table *t, size_t name_len)
+{
+	if (t->n == t->cap) {
+		if (nc_store_grow(&t->r_store, (t->cap + 1) * sizeof(*t->r)) < 0)
+			return -1;
+		t->r = (struct nc_region *)t->r_store.base;
+		t->cap = t->r_store.size / sizeof(*t->r);
+		t->grew = 1;
+	}
+	if (t->names_len + name_len + 1 > t->names_cap) {
+		if (nc_store_grow(&t->names_store, t->names_len + name_len + 1) < 0)
+			return -1;
+		t->names = t->names_store.base;
+		t->names_cap = t->names_store.size;
+		t->grew = 1;
+	}
 	return 0;
 }
 
@@ -76,11 +96,12 @@ static int add_entry(void *ctx, const struct nc_maps_entry *e)
 	 * repeat or overlap what came earlier, so keep the table strictly ascending. */
 	if (t->n && e->start < t->r[t->n - 1].end)
 		return 0;
-	if (t->n == t->cap)
-		return 1;
-	size_t name_len = e->path_len; /* a full name arena keeps the entry, not its path */
-	if (t->names_len + name_len + 1 > t->names_cap)
-		name_len = 0;
+	size_t name_len = e->path_len;
+	if (room(t, name_len) < 0) {
+		if (t->n == t->cap)
+			return 1;
+		name_len = 0; /* no memory for the name: keep the entry */
+	}
 	struct nc_region *r = &t->r[t->n++];
 	r->start = e->start;
 	r->end = e->end;
@@ -154,19 +175,49 @@ int nc_table_load(struct nc_table *t, nc_maps_read_fn rd, void *ctx)
 	return t->failed;
 }
 
-static long read_fd(void *ctx, char *buf, size_t n) { return nc_sys_read(*(int *)ctx, buf, n); }
+struct source {
+	int fd;
+	int positioned; /* read with pread from off: a descriptor kept open, read again */
+	long long off;
+};
 
-int nc_table_refresh(struct nc_table *t)
+static long read_source(void *ctx, char *buf, size_t n)
 {
-	long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0) {
-		t->n = 0;
-		t->failed = (int)fd;
-		return (int)fd;
+	struct source *src = ctx;
+	if (!src->positioned)
+		return nc_sys_read(src->fd, buf, n);
+	long r;
+	do
+		r = nc_sys_pread(src->fd, buf, n, src->off);
+	while (r == -EINTR);
+	if (r > 0)
+		src->off += r;
+	return r;
+}
+
+int nc_table_refresh(struct nc_table *t, int fd)
+{
+	int r = -ENOMEM;
+	/* A read during which the storage grew may have missed its new place:
+	 * read again (a few times at most: each growth doubles the room). */
+	for (int tries = 0; tries < 4; tries++) {
+		struct source src = {fd, fd >= 0, 0};
+		if (fd < 0) {
+			long o = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+			if (o < 0) {
+				t->n = 0;
+				t->failed = (int)o;
+				return (int)o;
+			}
+			src.fd = (int)o;
+		}
+		t->grew = 0;
+		r = nc_table_load(t, read_source, &src);
+		if (fd < 0)
+			nc_sys_close(src.fd);
+		if (!t->grew)
+			break;
 	}
-	int ifd = (int)fd;
-	int r = nc_table_load(t, read_fd, &ifd);
-	nc_sys_close(ifd);
 	return r;
 }
 

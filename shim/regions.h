@@ -10,6 +10,7 @@
 
 #include "lock.h"
 #include "maps.h"
+#include "store.h"
 
 /* What a mapping is, for the log and for the policy. */
 enum nc_region_kind {
@@ -39,6 +40,8 @@ struct nc_table {
 	size_t n, cap;
 	char *names;
 	size_t names_len, names_cap;
+	struct nc_store r_store, names_store;
+	int grew; /* storage moved during a read: read again */
 	struct nc_maps_stats stats;
 	int failed; /* -errno of the last refresh, 0 if it worked */
 };
@@ -46,8 +49,10 @@ struct nc_table {
 /* Classify by name and permissions alone (no image detection). */
 unsigned nc_kind_from_name(const char *name, size_t len, unsigned perms, uint64_t inode);
 
-/* Re-read /proc/self/maps into t. Returns 0 or -errno (t is then empty). */
-int nc_table_refresh(struct nc_table *t);
+/* Re-read /proc/self/maps into t: from fd (read from its start with pread) if
+ * fd >= 0, else from a descriptor opened for it. Returns 0 or -errno (t is
+ * then empty; -ENOMEM: what fitted is kept). */
+int nc_table_refresh(struct nc_table *t, int fd);
 
 /* Load from any maps text source (the tests use this). */
 int nc_table_load(struct nc_table *t, nc_maps_read_fn rd, void *ctx);

@@ -41,6 +41,11 @@ long nc_sys_read(int fd, void *buf, size_t n)
 	return r;
 }
 
+long nc_sys_pread(int fd, void *buf, size_t n, long long off)
+{
+	return nc_syscall6(SYS_pread64, fd, (long)buf, (long)n, (long)off, 0, 0);
+}
+
 long nc_sys_write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;

@@ -63,6 +63,7 @@ long nc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 long nc_sys_munmap(void *addr, size_t len);
 long nc_sys_open(const char *path, int flags, int mode);
 long nc_sys_read(int fd, void *buf, size_t n);       /* retries EINTR */
+long nc_sys_pread(int fd, void *buf, size_t n, long long off);
 long nc_sys_write_all(int fd, const void *buf, size_t n); /* loops on partial writes, retries EINTR */
 long nc_sys_close(int fd);
 /* A descriptor the shim keeps, moved to NC_FD_HIGH or above, close-on-exec: out

@@ -21,8 +21,9 @@ struct nc_procmap_query {
 #define NC_PROCMAP_QUERY 0xc0686611UL /* _IOWR('f', 17, struct procmap_query) */
 #define NC_PMQ_COVERING_OR_NEXT 0x10
 
-/* 1 once a kernel has said it has no PROCMAP_QUERY: stop asking. */
+/* 1 once a kernel (or a sandbox) has said it has no PROCMAP_QUERY: stop asking. */
 static int query_missing;
+int nc_sandboxed;
 
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
@@ -33,11 +34,13 @@ int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 	return (size_t)r == n ? 0 : -EFAULT;
 }
 
+static int kept_text_fd(void);
+
 static int use_table(struct nc_vmas *s)
 {
 	nc_lock(&nc_table_lock);
 	s->table = 1;
-	s->err = nc_table_refresh(&nc_the_table);
+	s->err = nc_table_refresh(&nc_the_table, nc_sandboxed ? kept_text_fd() : -1);
 	return s->err;
 }
 
@@ -61,8 +64,19 @@ static int fd_is(int fd, dev_t dev, ino_t ino)
 	return nc_sys(SYS_fstat, fd, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
-void nc_vmas_before_fork(void) { nc_lock(&kept_lock); }
-void nc_vmas_after_fork_parent(void) { nc_unlock(&kept_lock); }
+int nc_vmas_before_fork(int nested)
+{
+	if (nested)
+		return nc_trylock(&kept_lock);
+	nc_lock(&kept_lock);
+	return 1;
+}
+
+void nc_vmas_after_fork_parent(int taken)
+{
+	if (taken)
+		nc_unlock(&kept_lock);
+}
 
 /* The child's copy shows the parent: close it, if it still is ours (the
  * program may have closed it and put a file of its own at that number). */
@@ -74,11 +88,12 @@ void nc_vmas_after_fork_child(void)
 	kept_fd = -1;
 }
 
-/* Open /proc/self/maps and check that the kernel answers PROCMAP_QUERY on it. */
-static long open_maps(void)
+/* Open /proc/self/maps and check that the kernel answers PROCMAP_QUERY on it
+ * (unless the descriptor is wanted for its text alone). */
+static long open_maps(int text_only)
 {
 	long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0 || text_only)
 		return fd;
 	struct nc_procmap_query q = {0};
 	q.size = sizeof(q);
@@ -94,7 +109,7 @@ static long open_maps(void)
 }
 
 /* A descriptor for one session; *passing = 1 when it is the session's alone. */
-static long maps_fd(int *passing, long pid)
+static long maps_fd(int *passing, long pid, int text_only)
 {
 	*passing = 0;
 	/* A vfork child shares our memory but not our pid: the record is the
@@ -109,7 +124,7 @@ static long maps_fd(int *passing, long pid)
 	}
 	nc_unlock(&kept_lock);
 
-	long got = open_maps();
+	long got = open_maps(text_only);
 	if (got < 0)
 		return got;
 	long high = mine ? nc_sys_fd_high((int)got) : -1;
@@ -141,15 +156,39 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table)
 	s->err = 0;
 	s->last_ok = 0;
 	s->pid = 0;
-	if (!force_table && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
+	if (!force_table && !nc_sandboxed && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
 		s->pid = nc_sys_getpid();
-		long fd = maps_fd(&s->fd_passing, s->pid);
+		long fd = maps_fd(&s->fd_passing, s->pid, 0);
 		if (fd >= 0) {
 			s->fd = (int)fd;
 			return 0;
 		}
 	}
 	return use_table(s);
+}
+
+size_t nc_vmas_count(const struct nc_vmas *s) { return s->table ? (s->err ? 0 : nc_the_table.n) : 1; }
+
+/* The kept descriptor, for its text: what a sandboxed process reads the maps
+ * from. -1 if there is none (or it is not ours any more). */
+static int kept_text_fd(void)
+{
+	nc_lock(&kept_lock);
+	int fd = kept_fd >= 0 && kept_pid == nc_self_pid() && fd_is(kept_fd, kept_dev, kept_ino) ? kept_fd : -1;
+	nc_unlock(&kept_lock);
+	return fd;
+}
+
+void nc_vmas_sandbox_prepare(void)
+{
+	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
+		return;
+	int passing;
+	long pid = nc_sys_getpid();
+	long fd = maps_fd(&passing, pid, 1);
+	if (fd >= 0 && passing)
+		nc_sys_close((int)fd); /* not kept: the table will say it cannot be read */
+	__atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED);
 }
 
 void nc_vmas_end(struct nc_vmas *s)
@@ -218,6 +257,14 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
  * kernel's support was checked when it was opened): the program closed it
  * and reused the number between our check and our question. The table
  * answers for the rest of this session. */
+/* A seccomp filter answers a call it forbids with an error of its choosing
+ * (ENOSYS, EPERM, EACCES): the question is not asked again in this process. */
+static void refused(long r)
+{
+	if (r == -ENOSYS || r == -EPERM || r == -EACCES)
+		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+}
+
 static void fd_lost(struct nc_vmas *s)
 {
 	if (s->fd_passing)
@@ -235,7 +282,11 @@ int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *
 	}
 	if (s->fd >= 0) {
 		int r = query(s, addr, or_next, out);
-		if (r == -ENOTTY || r == -EINVAL || r == -EBADF) {
+		if (r < 0 && r != -ENAMETOOLONG) {
+			/* The descriptor is not maps any more (the program reused its
+			 * number), or the kernel or a sandbox refuses the question
+			 * (ENOSYS, EPERM, EACCES from a seccomp filter): not again. */
+			refused(r);
 			fd_lost(s);
 			return nc_vmas_find(s, addr, or_next, out);
 		}
@@ -298,8 +349,7 @@ int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t 
 		}
 		if (r == -ENOENT)
 			return 0;
-		if (r != -ENOTTY && r != -EINVAL && r != -EBADF)
-			return (int)r;
+		refused(r);
 		fd_lost(s);
 	}
 	struct nc_vma v; /* the table (or the fall back to it) */

@@ -41,10 +41,19 @@ struct nc_vmas {
 	struct nc_vma last;
 };
 
+/* Set once the program has installed a seccomp filter (see interpose.c): from
+ * then on the shim makes no system call the program might not be allowed, but
+ * the ones a program cannot run without (mmap, read, write...). The maps text is
+ * read from the descriptor opened before, with pread, and no PROCMAP_QUERY ioctl,
+ * no open, no process_vm_readv is issued. */
+extern int nc_sandboxed;
+/* Before the filter goes in: open (and keep) what the sandbox will forbid. */
+void nc_vmas_sandbox_prepare(void);
+
 /* Fork: the kept descriptor's record is copied whole; in the child it shows
  * the parent, and is closed. */
-void nc_vmas_before_fork(void);
-void nc_vmas_after_fork_parent(void);
+int nc_vmas_before_fork(int nested); /* 1 if the record's lock was taken */
+void nc_vmas_after_fork_parent(int taken);
 void nc_vmas_after_fork_child(void);
 
 /* Start a lookup session; force_table skips PROCMAP_QUERY. Returns 0, or -errno
@@ -53,6 +62,9 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table);
 /* The mapping holding addr (or, with or_next, the first one above). 1 = found. */
 int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out);
 void nc_vmas_end(struct nc_vmas *s);
+/* For a table session, how many mappings it holds (0: nothing could be read);
+ * for a per-address session, 1. */
+size_t nc_vmas_count(const struct nc_vmas *s);
 /* The bounds alone of the mapping holding addr or the first one above it: no
  * name, no kind (cheaper; the hint search needs only this). 1 = found. */
 int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t *end);
