@@ -4,9 +4,11 @@
 #include <time.h>
 
 #include "caller.h"
+#include "fmt.h"
 #include "lock.h"
 #include "log.h"
 #include "options.h"
+#include "own.h"
 #include "regions.h"
 #include "sys.h"
 #include "vmas.h"
@@ -186,6 +188,24 @@ static const char *program_name(void)
 
 const char *nc_program_name(void) { return program_name(); }
 
+/* A fact about the log itself, once per process: one line, text or JSON. */
+static int said_no_maps, said_own_incomplete;
+
+static void say_once(int *said, const char *what)
+{
+	if (__atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
+		return;
+	char line[512];
+	struct nc_buf b = NC_BUF_INIT(line);
+	b.cap -= 1;
+	int json = NC_OPT(log_format) == NC_FORMAT_JSON;
+	nc_buf_str(&b, json ? "{\"event\":\"notice\",\"notice\":\"" : "noclobber: ");
+	nc_buf_str(&b, what);
+	nc_buf_str(&b, json ? "\"}" : "");
+	b.p[b.len++] = '\n';
+	nc_log_line(b.p, b.len);
+}
+
 void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
 {
 	struct nc_facts f = {0};
@@ -208,17 +228,14 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	gather_caller(&f, s);
 	gather_hint(&f, s, c->addr, c->len, &sp);
 
-	static int said_no_maps;
-	if (!f.victims_known && !__atomic_exchange_n(&said_no_maps, 1, __ATOMIC_RELAXED)) {
-		static const char text[] = "noclobber: /proc/self/maps cannot be read: clobbers are still "
-					   "refused, but their victims cannot be named\n";
-		static const char json[] = "{\"event\":\"notice\",\"notice\":\"/proc/self/maps cannot be "
-					   "read: clobbers are still refused, but their victims cannot be named\"}\n";
-		if (NC_OPT(log_format) == NC_FORMAT_JSON)
-			nc_log_line(json, sizeof(json) - 1);
-		else
-			nc_log_line(text, sizeof(text) - 1);
-	}
+	if (!f.victims_known)
+		say_once(&said_no_maps, "/proc/self/maps cannot be read: clobbers are still refused, but "
+					"their victims cannot be named");
+	if (ev != NC_EV_PERMITTED && nc_own_incomplete() && (NC_OPT(allow) & NC_ALLOW_OWN))
+		say_once(&said_own_incomplete,
+			 "some of this process's own mappings could not be recorded (no memory for the "
+			 "shim's table, or a burst of changes from signal handlers): a replacement of "
+			 "one of them is treated as a clobber");
 
 	char line[4096];
 	size_t len;

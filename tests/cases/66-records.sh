@@ -1,0 +1,46 @@
+# The own set follows what the kernel did (records.c): a munmap, mremap or shmdt
+# the kernel refused changes nothing; more mappings and attachments than a fixed
+# table would hold are all recorded; a mapping made in a signal handler that
+# interrupted the shim is recorded once the shim is left. Each case runs without
+# the shim (the reference: the kernel's behaviour) and with it, default options
+# and check=table; every run must say "ok".
+# Reproduce one:  LD_PRELOAD=build/libnoclobber.so build/tests/records CASE
+rec=$T/records
+# own-many needs 140,000 mappings: raise vm.max_map_count where we may, and put
+# it back afterwards.
+rec_mmc=$(cat /proc/sys/vm/max_map_count 2>/dev/null)
+rec_raised=
+if [ -n "$rec_mmc" ] && [ "$rec_mmc" -lt 262144 ] && (echo 262144 >/proc/sys/vm/max_map_count) 2>/dev/null; then
+	rec_raised=1
+fi
+rec_fifo=$TMP/records.fifo
+for rec_case in munmap-sealed munmap-max-map-count mremap-partly-own shmdt-stale attachments-many own-many \
+	handler-maps handler-storm; do
+	for rec_opts in none "" check=table; do
+		rec_env=()
+		if [ "$rec_case" = handler-maps ]; then
+			[ "$rec_opts" = none ] && continue # a clobber of libc: only with the shim
+			rm -f "$rec_fifo"
+			mkfifo "$rec_fifo"
+			rec_env=(RECORDS_FIFO="$rec_fifo")
+			rec_opts="$rec_opts${rec_opts:+:}log_path=$rec_fifo"
+		fi
+		if [ "$rec_opts" = none ]; then
+			out=$(env "${rec_env[@]}" timeout 120 $PREFIX "$rec" "$rec_case" 2>&1)
+		else
+			out=$(env "${rec_env[@]}" NOCLOBBER_OPTIONS="$rec_opts" LD_PRELOAD="$SHIM" timeout 120 \
+				$PREFIX "$rec" "$rec_case" 2>&1)
+		fi
+		rc=$?
+		label="records[$rec_case, ${rec_opts%%log_path=*}]"; label=${label/, ]/, default]}; label=${label/:]/]}
+		if grep -q "^$rec_case skip: " <<<"$out"; then
+			skipped "$label" "$(grep -m1 "^$rec_case skip: " <<<"$out" | sed 's/^[^:]*: //')"
+			continue
+		fi
+		why="status $rc: $out"
+		expect "$label: ok" eval '[ $rc -eq 0 ] && grep -qx "$rec_case ok" <<<"$out"'
+	done
+done
+if [ -n "$rec_raised" ]; then
+	echo "$rec_mmc" >/proc/sys/vm/max_map_count
+fi
