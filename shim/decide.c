@@ -11,7 +11,6 @@
 #include "decide.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -45,34 +44,6 @@ static int use_table(void)
 
 static int page_aligned(uintptr_t v) { return (v & (nc_page_size - 1)) == 0; }
 
-/* vm.mmap_min_addr, read at the first call that targets low memory (1 MiB and
- * below); where it cannot be read, 1 MiB: then low targets are looked at, never
- * taken with a placeholder. Never below one page: the null page is not ours to
- * map, whoever runs us. */
-#define NC_LOW_CEILING (1UL << 20)
-static uintptr_t low_limit;
-
-static uintptr_t nc_low_limit(void)
-{
-	uintptr_t v = __atomic_load_n(&low_limit, __ATOMIC_RELAXED);
-	if (v)
-		return v;
-	v = NC_LOW_CEILING;
-	char buf[32];
-	long fd = nc_sandboxed ? -1 : nc_sys_open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC, 0);
-	if (fd >= 0) {
-		long n = nc_sys_read((int)fd, buf, sizeof(buf) - 1);
-		nc_sys_close((int)fd);
-		if (n > 0 && buf[0] >= '0' && buf[0] <= '9') {
-			uintptr_t x = 0;
-			for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && x < NC_LOW_CEILING; i++)
-				x = x * 10 + (uintptr_t)(buf[i] - '0');
-			v = x < nc_page_size ? nc_page_size : x > NC_LOW_CEILING ? NC_LOW_CEILING : x;
-		}
-	}
-	__atomic_store_n(&low_limit, v, __ATOMIC_RELAXED);
-	return v;
-}
 
 /* Overlap by the table: 1 overlap, 0 none, -1 the table cannot be read (no
  * /proc, no free descriptor, an empty file): then the kernel must decide. */
@@ -90,10 +61,13 @@ static int table_overlap(uintptr_t addr, uintptr_t end)
 }
 
 /* Below vm.mmap_min_addr the kernel refuses a mapping (EPERM) unless the caller
- * may map there, and a placeholder would map pages the program never asked for
- * (the null page, for root). Such targets are decided by looking, and the call
- * then goes to the kernel as it was, which gives its own answer. */
-static int low_target(uintptr_t addr) { return addr < NC_LOW_CEILING && addr < nc_low_limit(); }
+ * may map there (root may, down to the null page), and a placeholder would map
+ * pages the program never asked for. Low targets (below 1 MiB, above any
+ * mmap_min_addr in use) are decided by looking instead, and the call then goes
+ * to the kernel as it was, which gives its own answer (not atomic: programs
+ * that place memory there are DOS and 16-bit emulators). */
+#define NC_LOW_CEILING (1UL << 20)
+static int low_target(uintptr_t addr) { return addr < NC_LOW_CEILING; }
 
 /* Is anything mapped in [addr, end)? 1 yes, 0 no, -errno unknown. */
 static int occupied(uintptr_t addr, uintptr_t end)
@@ -199,10 +173,14 @@ long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 		/* MAP_SHARED_VALIDATE refuses flags it does not know, NOREPLACE among
 		 * them: probe with a placeholder, then map over it. */
 		int validate = (c->flags & MAP_TYPE) == MAP_SHARED_VALIDATE;
-		int tabled;
-		int free = probe(c->addr, end, next, validate ? 0 : c, &tabled);
-		if (free < 0)
-			return free;
+		int tabled = 1, free;
+		if (validate && low_target(c->addr)) {
+			free = occupied(c->addr, end) <= 0;
+		} else {
+			free = probe(c->addr, end, next, validate ? 0 : c, &tabled);
+			if (free < 0)
+				return free;
+		}
 		if (free && !tabled && !validate)
 			r = (long)c->addr; /* the NOREPLACE call was the call */
 		else if (free || nc_overlap_verdict(c, tabled)) {
@@ -244,6 +222,8 @@ static int mremap_valid(const struct nc_call *c)
 	if (f & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return 0;
 	if ((f & (MREMAP_FIXED | MREMAP_DONTUNMAP)) && !(f & MREMAP_MAYMOVE))
+		return 0;
+	if ((f & MREMAP_DONTUNMAP) && c->old_len != c->len)
 		return 0;
 	if (!page_aligned(c->old_addr) || !page_aligned(c->addr) || c->len == 0)
 		return 0;

@@ -401,6 +401,17 @@ int main(int argc, char **argv)
 		c_mremap("mremap-foreign-overlap", F.at, 2 * pg, pg, MM | FX, F.at + pg, F.at + pg, &F);
 	}
 
+	/* --- mremap to low memory, below vm.mmap_min_addr ---------------------- */
+	if (wanted("mremap-fixed-low")) {
+		struct victim S = guarded(2, 1, 0x77, 0);
+		c_mremap("mremap-fixed-low", S.at, pg, pg, MM | FX, pg, pg, &S);
+	}
+	/* MREMAP_DONTUNMAP with old_len != new_len is malformed (EINVAL), aimed at
+	 * free space or at someone else's mapping alike. */
+	move_case("mremap-dontunmap-len-differs", 0, 2 * pg, pg, MM | MREMAP_DONTUNMAP, T_NONE);
+	move_case("mremap-dontunmap-len-differs-fixed", 0, 2 * pg, pg, MM | FX | MREMAP_DONTUNMAP, T_FREE);
+	move_onto_case("mremap-foreign-dontunmap-len-differs", 0, 0, 2 * pg, pg, MM | FX | MREMAP_DONTUNMAP, 0, 0);
+
 	/* --- shmat / shmdt ------------------------------------------------------ */
 	int id = shmget(IPC_PRIVATE, 2 * pg, IPC_CREAT | 0600);
 	int gone = shmget(IPC_PRIVATE, pg, IPC_CREAT | 0600);
@@ -425,6 +436,12 @@ int main(int argc, char **argv)
 		c_shmat("shmat-top-page-remap", id, TOP_PAGE, SHM_REMAP, TOP_PAGE, 0);
 		c_shmat("shmat-past-top-remap", id, USER_TOP_PAGE, SHM_REMAP, USER_TOP_PAGE, 0);
 		c_shmat("shmat-free-remap", id, g, SHM_REMAP, g, 0);
+		/* Low addresses: rounded to 0 with SHM_REMAP is EINVAL (LTP shmat03,
+		 * CVE-2017-5669); one page up is below vm.mmap_min_addr (EPERM, or
+		 * allowed for root). Nothing but what the program asked is mapped. */
+		c_shmat("shmat-rnd-remap-one", id, 1, SHM_RND | SHM_REMAP, 0, 0);
+		c_shmat("shmat-remap-low", id, pg, SHM_REMAP, pg, 0);
+		c_shmat("shmat-rnd-remap-low", id, pg + 1, SHM_RND | SHM_REMAP, pg, 0);
 		if (wanted("shmat-free-remap"))
 			c_free("shmat-free-remap/then-target-free", g, 2 * pg);
 		c_shmdt("shmdt-unaligned", g + 1);

@@ -393,18 +393,25 @@ expect "fd reuse: the log file has both refused lines and the summary" \
 # failed for another reason gets EEXIST"): the move's source is missing, and
 # its target is someone else's mapping. The target must still be intact.
 h9_documented=" mremap-foreign-old-unmapped "
-for h9_via in "" "--syscall"; do
-	h9_base=$($PREFIX "$T/errno_doors" $h9_via 2>"$h9_dir/doors.base.err")
+# As root and as an unprivileged user (the kernel's answers differ below
+# vm.mmap_min_addr), through libc and through syscall().
+for h9_run in "root " "root --syscall" "nobody " "nobody --syscall"; do
+	h9_via=${h9_run#* } h9_as=() h9_who=
+	if [ "${h9_run%% *}" = nobody ]; then
+		h9_as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+		h9_who=" as nobody"
+	fi
+	h9_base=$("${h9_as[@]}" $PREFIX "$T/errno_doors" $h9_via 2>"$h9_dir/doors.base.err")
 	h9_brc=$?
 	why="status $h9_brc: $(tail -3 <<<"$h9_base") $(cat "$h9_dir/doors.base.err")"
-	expect "doors errno${h9_via:+ $h9_via}: reference run (no shim) ends" \
+	expect "doors errno${h9_via:+ $h9_via}$h9_who: reference run (no shim) ends" \
 		eval '[ $h9_brc = 0 ] && [ "$(tail -1 <<<"$h9_base")" = "# end" ] &&
 		      grep -qx "munmap-unaligned fail errno=EINVAL victim=intact" <<<"$h9_base" &&
 		      grep -qx "mremap-bad-flags fail errno=EINVAL victim=intact" <<<"$h9_base"'
 	for h9_opts in "" "check=table"; do
-		h9_l="${h9_opts:-default}${h9_via:+ $h9_via}"
+		h9_l="${h9_opts:-default}${h9_via:+ $h9_via}$h9_who"
 		h9_err=$h9_dir/doors.err
-		h9_got=$(NOCLOBBER_OPTIONS="$h9_opts" LD_PRELOAD="$SHIM" $PREFIX "$T/errno_doors" $h9_via 2>"$h9_err")
+		h9_got=$(NOCLOBBER_OPTIONS="$h9_opts" LD_PRELOAD="$SHIM" "${h9_as[@]}" $PREFIX "$T/errno_doors" $h9_via 2>"$h9_err")
 		h9_rc=$?
 		why="status $h9_rc: $(tail -3 <<<"$h9_got")"
 		expect "doors errno[$h9_l]: runs to the end, as many lines as the reference" \
@@ -430,6 +437,24 @@ reproduce: LD_PRELOAD=$SHIM ${h9_opts:+NOCLOBBER_OPTIONS=$h9_opts }$T/errno_door
 			test "$(grep -c '^noclobber: refused' "$h9_err")" = "$h9_allowed"
 	done
 done
+
+# Nothing the program did not ask for is ever mapped below vm.mmap_min_addr (a
+# placeholder at the null page, as root, for shmat(id, 1, SHM_RND|SHM_REMAP)):
+# every mmap the shim makes there shows under strace.
+if command -v strace >/dev/null; then
+	h9_low_cases="shmat-rnd-remap-one shmat-remap-low shmat-rnd-remap-low mremap-fixed-low"
+	for h9_opts in "" "check=table"; do
+		NOCLOBBER_OPTIONS="$h9_opts" LD_PRELOAD="$SHIM" strace -f -qq -e trace=mmap,shmat,mremap \
+			-o "$h9_dir/low.strace" $PREFIX "$T/errno_doors" $h9_low_cases >"$h9_dir/low.out" 2>&1
+		h9_low=$(grep -E '^[0-9]+ +mmap\((NULL|0x[0-9a-f]{1,5}), [^)]*MAP_FIXED' "$h9_dir/low.strace")
+		why="mmaps at low addresses: $h9_low; output: $(cat "$h9_dir/low.out")"
+		expect "doors[${h9_opts:-default}]: no mapping of the shim's own below 1 MiB (strace), as root" \
+			eval '[ -z "$h9_low" ] && grep -q "^shmat-rnd-remap-one fail errno=EINVAL$" "$h9_dir/low.out" &&
+			      [ "$(grep -c " shmat(" "$h9_dir/low.strace")" -ge 3 ]'
+	done
+else
+	skipped "doors: no mapping of the shim's own below 1 MiB" "strace is not installed"
+fi
 
 # ---------------------------------------------------------------------------
 # 5. A flood: every refusal logged, nothing lost
