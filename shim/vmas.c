@@ -35,12 +35,16 @@ int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 }
 
 static int kept_text_fd(void);
+static void refused(long r);
 
 static int use_table(struct nc_vmas *s)
 {
 	nc_lock(&nc_table_lock);
 	s->table = 1;
-	s->err = nc_table_refresh(&nc_the_table, nc_sandboxed ? kept_text_fd() : -1);
+	int fd = nc_sandboxed ? kept_text_fd() : -1;
+	s->err = fd < 0 && nc_sandboxed ? -EACCES : nc_table_refresh(&nc_the_table, fd);
+	if (s->err == -ENOSYS)
+		refused(s->err);
 	return s->err;
 }
 
@@ -93,6 +97,8 @@ void nc_vmas_after_fork_child(void)
 static long open_maps(int text_only)
 {
 	long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+	if (fd == -ENOSYS)
+		refused(fd);
 	if (fd < 0 || text_only)
 		return fd;
 	struct nc_procmap_query q = {0};
@@ -100,6 +106,7 @@ static long open_maps(int text_only)
 	q.query_flags = NC_PMQ_COVERING_OR_NEXT;
 	q.query_addr = (uintptr_t)&kept_fd;
 	long r = nc_sys_ioctl((int)fd, NC_PROCMAP_QUERY, &q);
+	refused(r); /* a sandbox: the descriptor stays, for its text */
 	if (r == -ENOTTY || r == -EINVAL) { /* before Linux 6.11: the table answers */
 		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
 		nc_sys_close((int)fd);
@@ -159,10 +166,13 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table)
 	if (!force_table && !nc_sandboxed && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
 		s->pid = nc_sys_getpid();
 		long fd = maps_fd(&s->fd_passing, s->pid, 0);
-		if (fd >= 0) {
+		if (fd >= 0 && !__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED)) {
 			s->fd = (int)fd;
 			return 0;
 		}
+		if (fd >= 0 && s->fd_passing)
+			nc_sys_close((int)fd);
+		s->fd_passing = 0;
 	}
 	return use_table(s);
 }
@@ -258,11 +268,15 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
  * and reused the number between our check and our question. The table
  * answers for the rest of this session. */
 /* A seccomp filter answers a call it forbids with an error of its choosing
- * (ENOSYS, EPERM, EACCES): the question is not asked again in this process. */
+ * (ENOSYS, EPERM, EACCES; for open, ENOSYS alone: a real open never says it):
+ * the program is in a sandbox the shim was not told of (installed with a raw
+ * system call). From then on it behaves as in one it was told of. */
 static void refused(long r)
 {
-	if (r == -ENOSYS || r == -EPERM || r == -EACCES)
+	if (r == -ENOSYS || r == -EPERM || r == -EACCES) {
 		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED);
+	}
 }
 
 static void fd_lost(struct nc_vmas *s)
