@@ -387,15 +387,31 @@ NC_EXPORT int shmdt(const void *addr)
 #define NC_PR_SET_SECCOMP 22
 #define NC_SECCOMP_SET_MODE_FILTER 1
 
+static void after_fork_child(void);
+
 static void before_sandbox(void)
 {
 	int outer = enter();
 	if (outer) {
+		/* A child made with a raw clone (Firefox forks its sandboxed
+		 * processes so) ran no fork handler: it is a new process all the
+		 * same, and what it opens now must be its own. */
+		if (nc_sys_getpid() != nc_self_pid())
+			after_fork_child();
 		nc_vmas_sandbox_prepare();
 		nc_log_prepare();
 		(void)nc_program_name();
 	}
 	leave();
+}
+
+/* The filter is in (a call that failed installed none: Firefox asks with a
+ * NULL filter whether it may). */
+static long after_sandbox(long r)
+{
+	if (r == 0)
+		nc_vmas_sandbox_begin();
+	return r;
 }
 
 NC_EXPORT int prctl(int option, ...)
@@ -405,12 +421,12 @@ NC_EXPORT int prctl(int option, ...)
 	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);
 	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
 	va_end(ap);
-	if (option == NC_PR_SET_SECCOMP)
+	int seccomp = option == NC_PR_SET_SECCOMP;
+	if (seccomp)
 		before_sandbox();
 	libc_prctl_fn fn = NEXT_LAZY(prctl);
-	if (fn)
-		return fn(option, a, b, c, d);
-	return (int)set_errno(nc_syscall6(SYS_prctl, option, (long)a, (long)b, (long)c, (long)d, 0));
+	long r = fn ? fn(option, a, b, c, d) : set_errno(nc_syscall6(SYS_prctl, option, (long)a, (long)b, (long)c, (long)d, 0));
+	return (int)(seccomp ? after_sandbox(r) : r);
 }
 
 /* syscall(2) is a door too: SYS_mmap and friends reach the kernel through it
@@ -436,19 +452,14 @@ NC_EXPORT long syscall(long number, ...)
 		return set_errno(shmat_door("syscall(SYS_shmat)", (int)a, (void *)b, (int)c, s_shmat, caller));
 	case SYS_shmdt:
 		return set_errno(shmdt_door((void *)a, s_shmdt));
-	case SYS_seccomp:
-		if (a == NC_SECCOMP_SET_MODE_FILTER)
-			before_sandbox();
-		break;
-	case SYS_prctl:
-		if (a == NC_PR_SET_SECCOMP)
-			before_sandbox();
-		break;
 	}
+	int seccomp = (number == SYS_seccomp && a == NC_SECCOMP_SET_MODE_FILTER) ||
+		      (number == SYS_prctl && a == NC_PR_SET_SECCOMP);
+	if (seccomp)
+		before_sandbox();
 	libc_syscall_fn fn = NEXT(syscall);
-	if (fn)
-		return fn(number, a, b, c, d, e, f);
-	return set_errno(nc_syscall6(number, a, b, c, d, e, f));
+	long r = fn ? fn(number, a, b, c, d, e, f) : set_errno(nc_syscall6(number, a, b, c, d, e, f));
+	return seccomp ? after_sandbox(r) : r;
 }
 
 /* Every shim lock is taken before fork, so that the child's copy of each table

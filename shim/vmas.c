@@ -194,12 +194,12 @@ void nc_vmas_sandbox_prepare(void)
 	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
 		return;
 	int passing;
-	long pid = nc_sys_getpid();
-	long fd = maps_fd(&passing, pid, 1);
+	long fd = maps_fd(&passing, nc_sys_getpid(), 1);
 	if (fd >= 0 && passing)
 		nc_sys_close((int)fd); /* not kept: the table will say it cannot be read */
-	__atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED);
 }
+
+void nc_vmas_sandbox_begin(void) { __atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED); }
 
 void nc_vmas_end(struct nc_vmas *s)
 {

@@ -47,8 +47,10 @@ struct nc_vmas {
  * read from the descriptor opened before, with pread, and no PROCMAP_QUERY ioctl,
  * no open, no process_vm_readv is issued. */
 extern int nc_sandboxed;
-/* Before the filter goes in: open (and keep) what the sandbox will forbid. */
+/* Before the filter goes in: open (and keep) what the sandbox will forbid;
+ * once it is in, behave as in a sandbox. */
 void nc_vmas_sandbox_prepare(void);
+void nc_vmas_sandbox_begin(void);
 
 /* Fork: the kept descriptor's record is copied whole; in the child it shows
  * the parent, and is closed. */
