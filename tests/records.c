@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -224,6 +225,43 @@ static int own_many(void)
 	return ok();
 }
 
+/* No memory for more records: the address space is limited (RLIMIT_AS) so
+ * that the program's own mappings fit, but not the shim's table growing past
+ * its first 4,096 ranges. Replacing a mapping the shim could not record is then
+ * refused: the log must have said why first (tests/cases/66-records.sh checks
+ * the notice). Prints the result of that replacement. */
+static int own_nomem(void)
+{
+	size_t want = 6000;
+	char *base = raw_map(0, 2 * want * pg, 0);
+	if (base == MAP_FAILED)
+		return fail("reserve");
+	struct rlimit rl;
+	long vm_kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %ld kB", &vm_kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (vm_kb <= 0)
+		return skip("no VmSize in /proc/self/status");
+	rl.rlim_cur = rl.rlim_max = (rlim_t)vm_kb * 1024 + 64 * 1024; /* room for 16 pages more */
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return fail("setrlimit");
+	for (size_t i = 0; i < want; i++) {
+		char *at = base + 2 * i * pg;
+		nc_syscall6(SYS_munmap, (long)at, (long)pg, 0, 0, 0, 0);
+		if (mmap(at, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != at)
+			return fail("mmap into the hole");
+	}
+	errno = 0;
+	void *r = map_rw(base + 2 * (want - 1) * pg, pg, 1);
+	printf("%s last=%s\n", name, r == MAP_FAILED ? t_errname(errno) : "ok");
+	return 0;
+}
+
 /* A signal handler runs while this thread is inside the shim (blocked in
  * opening the log, a FIFO nobody reads yet): it maps a page and replaces it;
  * once the shim is left, the page is still known as the program's own. */
@@ -336,6 +374,7 @@ int main(int argc, char **argv)
 		{"shmdt-stale", shmdt_stale},
 		{"attachments-many", attachments_many},
 		{"own-many", own_many},
+		{"own-nomem", own_nomem},
 		{"handler-maps", handler_maps},
 		{"handler-storm", handler_storm},
 	};

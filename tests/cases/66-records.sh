@@ -44,3 +44,18 @@ done
 if [ -n "$rec_raised" ]; then
 	echo "$rec_mmc" >/proc/sys/vm/max_map_count
 fi
+
+# No memory for a record (RLIMIT_AS leaves room for the program's mappings, not
+# for the shim's table to grow): the replacement of the unrecorded mapping is
+# refused, but never silently: one notice says why, before the refused line.
+out=$($PREFIX "$rec" own-nomem 2>&1)
+why=$out
+expect "records[own-nomem, none]: the reference run replaces its mapping" test "$out" = "own-nomem last=ok"
+out=$(LD_PRELOAD="$SHIM" $PREFIX "$rec" own-nomem 2>"$TMP/nomem.err")
+rc=$?
+why="status $rc, $out; $(cut -c1-200 "$TMP/nomem.err")"
+expect "records[own-nomem]: refused only after one notice that records were lost" \
+	eval '[ $rc = 0 ] && [ "$out" = "own-nomem last=EEXIST" ] &&
+	      [ "$(grep -c "^noclobber: some of this process.s own mappings could not be recorded" "$TMP/nomem.err")" = 1 ] &&
+	      [ "$(sed -n 1p "$TMP/nomem.err" | cut -c1-25)" = "noclobber: some of this p" ] &&
+	      [ "$(grep -c "^noclobber: refused mmap(" "$TMP/nomem.err")" = 1 ]'
