@@ -12,6 +12,7 @@
 static const size_t part_size[NC_ARENA_PARTS] = {
 	[NC_ARENA_OWN] = 64u << 10,     /* 4096 ranges of 16 bytes */
 	[NC_ARENA_ATTACH] = 4u << 10,   /* 256 SysV attachments */
+	[NC_ARENA_GROWS] = 4u << 10,    /* 256 MAP_GROWSDOWN mappings */
 	[NC_ARENA_REGIONS] = 96u << 10, /* 2048 table entries of 48 bytes */
 	[NC_ARENA_NAMES] = 64u << 10,   /* their paths */
 	[NC_ARENA_READBUF] = 16u << 10, /* the buffer /proc/self/maps is read into */

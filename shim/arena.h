@@ -14,6 +14,7 @@
 enum nc_arena_part {
 	NC_ARENA_OWN,     /* own.c: the own set */
 	NC_ARENA_ATTACH,  /* own.c: SysV attachments */
+	NC_ARENA_GROWS,   /* own.c: MAP_GROWSDOWN mappings */
 	NC_ARENA_REGIONS, /* regions.c: the table's entries */
 	NC_ARENA_NAMES,   /* regions.c: the table's path strings */
 	NC_ARENA_READBUF, /* regions.c: the buffer /proc/self/maps is read into */

@@ -192,8 +192,16 @@ long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 		}
 	}
 	if (!nc_sys_failed(r))
-		nc_own_add((uintptr_t)r, nc_own_extent((uintptr_t)r, c->len, c->flags));
+		nc_note_mapping((uintptr_t)r, c->len, c->flags);
 	return r;
+}
+
+void nc_note_mapping(uintptr_t r, size_t len, int flags)
+{
+	uintptr_t end = nc_own_extent(r, len, flags);
+	nc_own_add(r, end);
+	if (flags & MAP_GROWSDOWN)
+		nc_own_add_growsdown(r, end);
 }
 
 void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t)

@@ -23,6 +23,9 @@ long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next);
 /* munmap's bookkeeping alone, around the call: nc_unmap_begin before it, then
  * nc_own_settle with whether the kernel did unmap. */
 void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t);
+/* What a successful mmap mapped at r is the program's own (and, made with
+ * MAP_GROWSDOWN, what it grows into). */
+void nc_note_mapping(uintptr_t r, size_t len, int flags);
 /* Any mremap: MREMAP_FIXED ones are decided; the own set follows the move. */
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */

@@ -70,8 +70,8 @@ static int started;
 /* Depth of shim code on this thread: nc_depth (lock.h). */
 #define in_shim nc_depth
 
-/* The process whose attempts the counters hold (see finish_process). */
-static long owner_pid;
+/* The process whose attempts nc_attempts holds: nc_owner_pid (report.c). */
+#define owner_pid nc_owner_pid
 static int finished;
 
 /* 0 = options not read, 1 = being read, 2 = ready. */
@@ -230,7 +230,7 @@ static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t l
 	if (!enter()) {
 		long r = next_fn(addr, len, prot, flags, fd, off);
 		if (!nc_sys_failed(r))
-			nc_own_add((uintptr_t)r, nc_own_extent((uintptr_t)r, len, flags));
+			nc_note_mapping((uintptr_t)r, len, flags);
 		leave();
 		return r;
 	}
@@ -311,7 +311,7 @@ static inline void *plain_mmap(libc_mmap_fn fn, void *addr, size_t len, int prot
 	void *p = fn(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED) {
 		in_shim++;
-		nc_own_add((uintptr_t)p, nc_own_extent((uintptr_t)p, len, flags));
+		nc_note_mapping((uintptr_t)p, len, flags);
 		in_shim--;
 	}
 	return p;
@@ -525,6 +525,7 @@ __attribute__((constructor(102))) static void nc_start(void)
 	 * mapped later, it could land in a range the program just found free. */
 	size_t size;
 	nc_arena_part(NC_ARENA_OWN, &size);
+	nc_vmas_open_early();
 	/* Calls made while dlsym runs (its calloc may reach a malloc built on mmap)
 	 * find the pointers still NULL and go to the kernel directly. */
 	libc_mmap_fn m = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap");
@@ -538,17 +539,18 @@ __attribute__((constructor(102))) static void nc_start(void)
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
-/* The end of a process: its summary line, once, and exitcode=N. Only the
- * process that owns the counters speaks: a vfork child shares our memory but
- * not our pid, and must neither report the parent's attempts nor change the
- * status its parent waits for. Returns the status to exit with. */
+/* The end of a process: its summary line, once, and exitcode=N. A vfork child
+ * shares our memory but not our pid: it speaks for its own attempts alone,
+ * and the parent's count and status are left as they are. Returns the status
+ * to exit with. */
 static int finish_process(int status)
 {
-	if (nc_sys_getpid() != __atomic_load_n(&owner_pid, __ATOMIC_RELAXED) ||
-	    __atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL))
+	long pid = nc_sys_getpid();
+	if (pid == __atomic_load_n(&owner_pid, __ATOMIC_RELAXED) && __atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL))
 		return status;
-	nc_report_summary();
-	if (NC_OPT(exitcode) && __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED))
+	unsigned long attempts = nc_take_attempts(pid);
+	nc_report_summary(pid, attempts);
+	if (NC_OPT(exitcode) && attempts)
 		return (int)NC_OPT(exitcode);
 	return status;
 }
@@ -560,14 +562,27 @@ static __attribute__((noreturn)) void exit_now(int status)
 }
 
 /* A normal exit (return from main, exit()) runs destructors before stdio is
- * flushed; to change the status, flush the program's output first, then go. */
-__attribute__((destructor)) static void nc_finish(void)
+ * flushed. The summary and a changed status come last, after every other
+ * destructor and exit handler (they may still clobber, and their work must not
+ * be cut short): glibc runs a handler registered while exiting after the one
+ * that registers it, _dl_fini (the destructors) included. musl runs exit
+ * handlers before destructors: there the end comes in our destructor. */
+static void finish_last(void)
 {
 	int code = finish_process(-1);
 	if (code != -1) {
 		fflush(NULL);
 		exit_now(code);
 	}
+}
+
+__attribute__((destructor)) static void nc_finish(void)
+{
+#ifdef __GLIBC__
+	if (atexit(finish_last) == 0)
+		return;
+#endif
+	finish_last();
 }
 
 /* _exit and _Exit skip destructors: the summary and exitcode happen here. */

@@ -215,15 +215,19 @@ void nc_log_note_stderr(void)
 	}
 }
 
-/* Writing to fd 2 goes through here: never into a file that took the number
- * of a stderr that was closed when the program started. */
+/* Writing to fd 2 goes through here: into the file that was stderr when the
+ * program started, or into what the program itself made its stderr since (a
+ * pipe, a socket, a terminal: where a harness collects output). A regular file
+ * that got number 2 later may be the program's data (it closed stderr, then
+ * opened a file): never written; such lines are counted as lost. */
 long nc_log_stderr(const char *line, size_t len)
 {
-	if (stderr_state < 0) {
-		struct stat st;
-		if (nc_sys(SYS_fstat, 2, &st, 0) == 0)
-			return -EBADF; /* someone else's file now */
-	}
+	struct stat st;
+	if (nc_sys(SYS_fstat, 2, &st, 0) != 0)
+		return -EBADF;
+	int same = stderr_state > 0 && st.st_dev == stderr_dev && st.st_ino == stderr_ino;
+	if (!same && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !S_ISCHR(st.st_mode))
+		return -EBADF; /* not a stream someone reads: perhaps the program's data */
 	return write_no_sigpipe(2, line, len);
 }
 

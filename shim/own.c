@@ -11,6 +11,8 @@ static void lost(void) { __atomic_store_n(&incomplete, 1, __ATOMIC_RELAXED); }
 
 int nc_own_incomplete(void) { return __atomic_load_n(&incomplete, __ATOMIC_RELAXED); }
 
+static struct nc_rset grows = {.part = NC_ARENA_GROWS, .merge = 0};
+
 /* Changes made where the lock cannot be waited for (a signal handler that
  * interrupted this thread inside the shim), in order. A slot is claimed by
  * moving tail, filled, then marked with its sequence number; the holder of the
@@ -116,6 +118,30 @@ static int covers_nested(uintptr_t start, uintptr_t end)
 	return yes;
 }
 
+void nc_own_add_growsdown(uintptr_t start, uintptr_t end)
+{
+	if (nested())
+		return; /* as its own range it is queued; the growth is not followed */
+	take_lock();
+	if (nc_rset_add(&grows, start, end) < 0)
+		lost();
+	nc_unlock(&lock);
+}
+
+int nc_own_grown(uintptr_t vstart, uintptr_t vend)
+{
+	if (nested() || vstart >= vend)
+		return 0;
+	take_lock();
+	/* Made with MAP_GROWSDOWN, ending where the mapping ends, inside it, and
+	 * still own where it was made. */
+	struct nc_range g;
+	int yes = nc_rset_find(&grows, vend - 1, &g) && g.end == vend && g.start >= vstart &&
+		  nc_rset_covers(&set, g.start, g.end);
+	nc_unlock(&lock);
+	return yes;
+}
+
 int nc_own_covers(uintptr_t start, uintptr_t end)
 {
 	if (nested())
@@ -147,6 +173,11 @@ void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
 
 void nc_own_settle(struct nc_own_taken *t, int unmapped)
 {
+	if (unmapped && t->start < t->end && !nested()) {
+		take_lock();
+		nc_rset_remove(&grows, t->start, t->end, 0, 0);
+		nc_unlock(&lock);
+	}
 	if (t->after ? !unmapped : unmapped)
 		return;
 	if (t->after) {

@@ -23,6 +23,13 @@ void nc_own_remove(uintptr_t start, uintptr_t end);
 /* Is all of [start, end) own? */
 int nc_own_covers(uintptr_t start, uintptr_t end);
 
+/* A MAP_GROWSDOWN mapping grows down as the program touches the page below
+ * it: the pages it grew into are as much the program's own. Recorded apart,
+ * with the bounds it was made with. */
+void nc_own_add_growsdown(uintptr_t start, uintptr_t end);
+/* Is the mapping [vstart, vend) one of those, grown (its top still own)? */
+int nc_own_grown(uintptr_t vstart, uintptr_t vend);
+
 /* Unmapping is two steps, so that the set changes only on what the kernel did:
  * taken out before the call (once the kernel frees the range another thread may
  * map there and record it, and that record must not be the one we delete), and

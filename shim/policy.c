@@ -42,7 +42,7 @@ static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t 
 	int own = 0, reserved = 0, protected = 0;
 	for (uintptr_t at = start; at < end && nc_vmas_find(s, at, 1, &v) == 1 && v.start < end; at = v.end) {
 		uintptr_t a = v.start > start ? v.start : start, z = v.end < end ? v.end : end;
-		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v)))
+		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v) || nc_own_grown(v.start, v.end)))
 			own = 1;
 		else if ((allow & NC_ALLOW_RESERVED) && is_reservation(&v))
 			reserved = 1;
@@ -87,7 +87,7 @@ int nc_overlap_verdict(const struct nc_call *c, int use_table)
 			nc_report_attempt(&s, c, NC_EV_PERMITTED, why);
 		go_on = 1;
 	} else {
-		__atomic_add_fetch(&nc_attempts, 1, __ATOMIC_RELAXED);
+		nc_count_attempt(s.pid ? s.pid : nc_sys_getpid());
 		switch (NC_OPT(mode)) {
 		case NC_MODE_WARN:
 			nc_report_attempt(&s, c, NC_EV_ALLOWED, 0);

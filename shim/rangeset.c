@@ -176,6 +176,18 @@ int nc_rset_covers(struct nc_rset *s, uintptr_t start, uintptr_t end)
 	return i < nc_rset_count(s) && at(s, i)->start <= start && at(s, i)->end >= end;
 }
 
+int nc_rset_find(struct nc_rset *s, uintptr_t addr, struct nc_range *out)
+{
+	if (!s->store.base)
+		return 0;
+	size_t i = first_reaching(s, addr + 1);
+	if (i < nc_rset_count(s) && at(s, i)->start <= addr) {
+		*out = *at(s, i);
+		return 1;
+	}
+	return 0;
+}
+
 uintptr_t nc_rset_end_of(struct nc_rset *s, uintptr_t start)
 {
 	if (!s->store.base)

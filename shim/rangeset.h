@@ -37,6 +37,8 @@ long nc_rset_remove(struct nc_rset *s, uintptr_t start, uintptr_t end, struct nc
 size_t nc_rset_count_in(struct nc_rset *s, uintptr_t start, uintptr_t end);
 /* Is all of [start, end) in the set? */
 int nc_rset_covers(struct nc_rset *s, uintptr_t start, uintptr_t end);
+/* The entry holding addr, into *out: 1, or 0 if none does. */
+int nc_rset_find(struct nc_rset *s, uintptr_t addr, struct nc_range *out);
 /* The entry that starts exactly at start: its end, or 0. */
 uintptr_t nc_rset_end_of(struct nc_rset *s, uintptr_t start);
 size_t nc_rset_count(const struct nc_rset *s);

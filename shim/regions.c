@@ -48,6 +48,9 @@ unsigned nc_kind_from_name(const char *name, size_t len, unsigned perms, uint64_
 	if (starts(name, len, "/SYSV") || starts(name, len, "/dev/shm/") ||
 	    starts(name, len, "/memfd:") || starts(name, len, "/dev/zero"))
 		return NC_RK_SHM;
+	/* Anonymous MAP_HUGETLB memory: a file of the kernel's, in name only. */
+	if (starts(name, len, "/anon_hugepage"))
+		return (perms & NC_PERM_S) ? NC_RK_SHM : NC_RK_ANON;
 	if (len == 0 || inode == 0)
 		return (perms & NC_PERM_S) ? NC_RK_SHM : NC_RK_ANON;
 	return NC_RK_FILE;

@@ -14,6 +14,46 @@
 #include "vmas.h"
 
 unsigned long nc_attempts;
+long nc_owner_pid;
+
+/* A vfork child makes its attempts in our memory; while it runs, other threads
+ * of ours may too. A few slots, claimed by pid: vfork children of one process
+ * are as many as its threads that vfork at once. */
+#define NC_GUESTS 8
+static struct {
+	long pid;
+	unsigned long n;
+} guest[NC_GUESTS];
+
+void nc_count_attempt(long pid)
+{
+	if (pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&nc_attempts, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (int i = 0; i < NC_GUESTS; i++) {
+		long p = __atomic_load_n(&guest[i].pid, __ATOMIC_ACQUIRE);
+		if (!p && __atomic_compare_exchange_n(&guest[i].pid, &p, pid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			p = pid;
+		if (p == pid) {
+			__atomic_add_fetch(&guest[i].n, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+unsigned long nc_take_attempts(long pid)
+{
+	if (pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
+		return __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED);
+	for (int i = 0; i < NC_GUESTS; i++)
+		if (__atomic_load_n(&guest[i].pid, __ATOMIC_ACQUIRE) == pid) {
+			unsigned long n = __atomic_exchange_n(&guest[i].n, 0, __ATOMIC_ACQ_REL);
+			__atomic_store_n(&guest[i].pid, 0, __ATOMIC_RELEASE);
+			return n;
+		}
+	return 0;
+}
 
 #define NC_USER_BOTTOM 0x10000UL /* the usual vm.mmap_min_addr */
 /* Questions asked looking for a hint, both ways together: a refusal must stay
@@ -246,13 +286,13 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	nc_log_line(line, len);
 }
 
-void nc_report_summary(void)
+void nc_report_summary(long pid, unsigned long attempts)
 {
 	struct nc_summary sm = {0};
-	sm.attempts = __atomic_load_n(&nc_attempts, __ATOMIC_RELAXED);
+	sm.attempts = attempts;
 	if (!sm.attempts)
 		return;
-	sm.pid = nc_sys_getpid();
+	sm.pid = pid;
 	sm.program = program_name();
 	struct timespec ts = {0, 0};
 	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);

@@ -93,9 +93,15 @@ void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc
 /* The executable's base name. */
 const char *nc_program_name(void);
 
-/* Attempts seen by this process, and the summary line for its end. */
+/* Attempts, counted for the process that made them: nc_owner_pid's in
+ * nc_attempts; a vfork child's (it shares our memory, not our pid) apart. */
 extern unsigned long nc_attempts;
-void nc_report_summary(void);
+extern long nc_owner_pid;
+void nc_count_attempt(long pid);
+/* The attempts of pid, taken (a guest's are forgotten once asked for). */
+unsigned long nc_take_attempts(long pid);
+/* The line that ends a process that saw attempts. */
+void nc_report_summary(long pid, unsigned long attempts);
 /* In a fork child: the hint memory's lock is free. */
 void nc_report_after_fork_child(void);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 
 size_t nc_page_size = 4096;
 long nc_pid;
@@ -68,6 +69,16 @@ long nc_sys_close(int fd) { return nc_sys(SYS_close, fd, 0, 0); }
 long nc_sys_fd_high(int fd)
 {
 	long high = nc_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, NC_FD_HIGH);
+	if (high == -EINVAL) {
+		/* RLIMIT_NOFILE is 100 or less: the highest free number under it,
+		 * the last one the program's own open would get. */
+		struct rlimit rl;
+		if (nc_syscall6(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) != 0)
+			return -EINVAL;
+		high = -EMFILE;
+		for (long n = (long)rl.rlim_cur - 1; n > fd && high < 0; n--)
+			high = nc_sys(SYS_fcntl, fd, F_DUPFD_CLOEXEC, n); /* n taken: EMFILE, go lower */
+	}
 	if (high >= 0)
 		nc_sys_close(fd);
 	return high;

@@ -41,7 +41,9 @@ static int use_table(struct nc_vmas *s)
 {
 	nc_lock(&nc_table_lock);
 	s->table = 1;
-	int fd = nc_sandboxed ? kept_text_fd() : -1;
+	/* The kept descriptor if there is one: no open, no EMFILE, no sandbox
+	 * forbidding it. */
+	int fd = kept_text_fd();
 	s->err = fd < 0 && nc_sandboxed ? -EACCES : nc_table_refresh(&nc_the_table, fd);
 	if (s->err == -ENOSYS)
 		refused(s->err);
@@ -90,6 +92,7 @@ void nc_vmas_after_fork_child(void)
 	if (kept_fd >= 0 && fd_is(kept_fd, kept_dev, kept_ino))
 		nc_sys_close(kept_fd);
 	kept_fd = -1;
+	nc_vmas_open_early();
 }
 
 /* Open /proc/self/maps and check that the kernel answers PROCMAP_QUERY on it
@@ -106,13 +109,10 @@ static long open_maps(int text_only)
 	q.query_flags = NC_PMQ_COVERING_OR_NEXT;
 	q.query_addr = (uintptr_t)&kept_fd;
 	long r = nc_sys_ioctl((int)fd, NC_PROCMAP_QUERY, &q);
-	refused(r); /* a sandbox: the descriptor stays, for its text */
-	if (r == -ENOTTY || r == -EINVAL) { /* before Linux 6.11: the table answers */
+	refused(r); /* a sandbox */
+	if (r == -ENOTTY || r == -EINVAL) /* before Linux 6.11: the table answers */
 		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
-		nc_sys_close((int)fd);
-		return -ENOTTY;
-	}
-	return fd;
+	return fd; /* kept all the same: the table is read from it */
 }
 
 /* A descriptor for one session; *passing = 1 when it is the session's alone. */
@@ -197,6 +197,16 @@ void nc_vmas_sandbox_prepare(void)
 	long fd = maps_fd(&passing, nc_sys_getpid(), 1);
 	if (fd >= 0 && passing)
 		nc_sys_close((int)fd); /* not kept: the table will say it cannot be read */
+}
+
+void nc_vmas_open_early(void)
+{
+	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
+		return;
+	int passing;
+	long fd = maps_fd(&passing, nc_sys_getpid(), 0);
+	if (fd >= 0 && passing)
+		nc_sys_close((int)fd);
 }
 
 void nc_vmas_sandbox_begin(void) { __atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED); }

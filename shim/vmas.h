@@ -52,6 +52,11 @@ extern int nc_sandboxed;
 void nc_vmas_sandbox_prepare(void);
 void nc_vmas_sandbox_begin(void);
 
+/* At start (and in a fork child): open the descriptor that will be kept, so
+ * that a program that later runs out of descriptors (EMFILE) or chroots is
+ * still judged and logged by what is mapped. */
+void nc_vmas_open_early(void);
+
 /* Fork: the kept descriptor's record is copied whole; in the child it shows
  * the parent, and is closed. */
 int nc_vmas_before_fork(int nested); /* 1 if the record's lock was taken */
