@@ -39,11 +39,12 @@ static void refused(long r);
 
 static int use_table(struct nc_vmas *s)
 {
+	/* The kept descriptor if there is one: no open, no EMFILE, no sandbox
+	 * forbidding it. Asked before the table's lock is taken: fork takes the
+	 * kept descriptor's lock first. */
+	int fd = kept_text_fd();
 	nc_lock(&nc_table_lock);
 	s->table = 1;
-	/* The kept descriptor if there is one: no open, no EMFILE, no sandbox
-	 * forbidding it. */
-	int fd = kept_text_fd();
 	s->err = fd < 0 && nc_sandboxed ? -EACCES : nc_table_refresh(&nc_the_table, fd);
 	if (s->err == -ENOSYS)
 		refused(s->err);
