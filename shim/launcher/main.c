@@ -33,7 +33,7 @@ static void say_attempts(const struct nc_launch *l, const struct nc_counts *c, i
 		add(parts, sizeof(parts), "%s%lu aborting", *parts ? ", " : "", c->aborting);
 	if (c->warned)
 		add(parts, sizeof(parts), "%s%lu allowed by --mode warn", *parts ? ", " : "", c->warned);
-	char *end = sig ? nc_fmt("the command was killed by signal %d (%s), and so ends noclobber, instead of "
+	char *end = sig ? nc_fmt("the command was killed by signal %d (SIG%s), and so ends noclobber, instead of "
 				 "exit status %d", sig, sigabbrev_np(sig), EX_CLOBBERED)
 			: nc_fmt("exit status %d (the command's was %d)", EX_CLOBBERED, cmd_status);
 	char *where = 0;
