@@ -153,7 +153,7 @@ expect "launcher: a file the program opened at the channel's number is never wri
 run_l -- "$T/hardening" vfork-first
 expect "launcher: a vfork child's attempt counts as its own process's" \
 	eval '[ $rc -eq 66 ] && lerr_has "^noclobber: 4 clobber attempts (4 refused) in 2 processes"'
-run_l -- sh -c "\"$T/clobber\" free; \"$T/clobber\" free; exit 0"
+run_l -- bash -c "\"$T/clobber\" free; \"$T/clobber\" free; exit 0"
 expect "launcher: coverage counts processes, not images (a fork child that execs is one)" \
 	eval '[ $rc -eq 0 ] && coverage_only 3 processes'
 run_l -- sh -c "\"$L\" --quiet -- \"$T/clobber\" libc-text; exit 0"
