@@ -12,7 +12,7 @@ P=$PWD/tests/launcher_probe.py
 # pages; stdout in $lout, stderr in $lerr, status in $rc.
 in_full_fs() {
 	local left=$1 script=$2
-	lout=$(L=$L T=$T TMP=$TMP unshare -rm bash -c '
+	lout=$(env L="$L" T="$T" TMP="$TMP" unshare -rm bash -c '
 		D=$1; mount -t tmpfs -o size=64k tmpfs "$D" || exit 99
 		mkdir "$D/logs" "$D/tmp"
 		dd if=/dev/zero of="$D/fill" bs=4096 2>/dev/null
