@@ -6,8 +6,10 @@
 L=${NC_TEST_LAUNCHER:-$PWD/build/noclobber}
 
 # run_l ARGS...: run the launcher; stdout in $lout, stderr in $lerr, status in $rc.
-run_l() {
-	lout=$("$L" "$@" 2>"$TMP/l.err")
+run_l() { run_c "$L" "$@"; }
+# run_c COMMAND...: the same for any command (env VAR=... "$L" ..., a copy of the launcher).
+run_c() {
+	lout=$("$@" 2>"$TMP/l.err")
 	rc=$?
 	lerr=$(cat "$TMP/l.err")
 	why="rc=$rc

@@ -87,6 +87,16 @@ expect "launcher --log-dir: created, one file per process (PROGRAM.PID.log), 66"
 	eval '[ $rc -eq 66 ] && files_ok'
 expect "launcher --log-dir: the log is not copied to stderr; the message names the directory" \
 	eval '! lerr_has "^noclobber: refused" && lerr_hasx "noclobber: 2 clobber attempts (2 refused) in 2 processes; exit status 66 (the command'"'"'s was 0); log: $ld/ (summarize it with: noclobber-report $ld)"'
+# The report command it suggests, pasted into a shell, works on any directory name.
+qd="$TMP/it's a log dir"
+run_l --log-dir "$qd" -- "$T/clobber" libc-text
+cmd=$(sed -n 's/.*(summarize it with: \(.*\))$/\1/p' <<<"$lerr")
+out=$(PATH="$PWD/scripts:$PATH" bash -c "$cmd" 2>&1)
+why="$why
+command: $cmd
+gives: $out"
+expect "launcher --log-dir: the report command it suggests is shell-quoted, and works when pasted" \
+	eval '[ $rc -eq 66 ] && [ -n "$cmd" ] && grep -q "^noclobber-report: 1 clobber attempt (1 refused) in 1 process$" <<<"$out"'
 # The same directory again, for a clean run: the earlier run's lines do not count.
 run_l --log-dir "$ld" -- "$T/clobber" free
 expect "launcher --log-dir: logs of an earlier run in the directory do not count" \

@@ -82,19 +82,17 @@ expect "launcher: a command path with '=' is run, not taken for an assignment" \
 	eval '[ $rc -eq 0 ] && [ "$lout" = "ran y=2" ]'
 rm -rf "$TMP/rel2"
 mkdir -p "$TMP/rel2/tmp"
-lout=$(cd "$TMP/rel2" && TMPDIR=tmp "$L" -- sh -c "cd / && \"$T/clobber\" stack" 2>"$TMP/l.err")
-rc=$?
-lerr=$(cat "$TMP/l.err")
-why="rc=$rc $lout $lerr $(ls -R "$TMP/rel2")"
+here=$PWD
+cd "$TMP/rel2" && run_c env TMPDIR=tmp "$L" -- sh -c "cd / && \"$T/clobber\" stack"
+cd "$here" || exit 1
+why="$why
+$(ls -R "$TMP/rel2")"
 expect "launcher: a relative TMPDIR: the log is found after the command changed directory, then removed" \
 	eval '[ $rc -eq 66 ] && lerr_has "^noclobber: refused mmap(.*\[stack\] (stack)" && [ -z "$(ls -A "$TMP/rel2/tmp")" ]'
 # A library path with a space: the loader splits LD_PRELOAD there, so a link is used.
 mkdir -p "$TMP/lib dir"
 cp "$SHIM" "$TMP/lib dir/libnoclobber.so"
-lout=$(NOCLOBBER_LIB="$TMP/lib dir/libnoclobber.so" "$L" -- "$T/clobber" libc-text 2>"$TMP/l.err")
-rc=$?
-lerr=$(cat "$TMP/l.err")
-why="rc=$rc $lout $lerr"
+run_c env NOCLOBBER_LIB="$TMP/lib dir/libnoclobber.so" "$L" -- "$T/clobber" libc-text
 expect "launcher: a library whose path has a space is preloaded all the same" \
 	eval '[ $rc -eq 66 ] && lout_has "result=EEXIST intact=yes" && lerr_has "in 1 process"'
 
@@ -115,18 +113,12 @@ fi
 # --- the library must load -----------------------------------------------------------------
 printf 'not a library\n' >"$TMP/notelf.so"
 rm -f "$TMP/ran"
-lout=$(NOCLOBBER_LIB="$TMP/notelf.so" "$L" -- sh -c "touch '$TMP/ran'" 2>"$TMP/l.err")
-rc=$?
-lerr=$(cat "$TMP/l.err")
-why="rc=$rc $lerr"
+run_c env NOCLOBBER_LIB="$TMP/notelf.so" "$L" -- sh -c "touch '$TMP/ran'"
 expect "launcher: NOCLOBBER_LIB not an ELF file: status 2, why, and the command is not run" \
 	eval '[ $rc -eq 2 ] && lerr_has "^noclobber: cannot preload .*notelf.so.: it is not an ELF file" && [ ! -e "$TMP/ran" ]'
 if command -v cc >/dev/null; then
 	echo 'int nc_not_the_shim;' | cc -shared -fPIC -x c - -o "$TMP/libother.so" 2>"$TMP/cc.err"
-	lout=$(NOCLOBBER_LIB="$TMP/libother.so" "$L" -- "$T/clobber" libc-text 2>"$TMP/l.err")
-	rc=$?
-	lerr=$(cat "$TMP/l.err")
-	why="rc=$rc $lout $lerr"
+	run_c env NOCLOBBER_LIB="$TMP/libother.so" "$L" -- "$T/clobber" libc-text
 	expect "launcher: a library that loads but never reports (not the shim): status 2, nothing was watched" \
 		eval '[ $rc -eq 2 ] && lerr_has "^noclobber: no process of the run loaded .*libother.so, so nothing was watched" &&
 		      lerr_has "^noclobber: coverage: 0 processes ran with the shim$"'

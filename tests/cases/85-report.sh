@@ -148,22 +148,20 @@ expect "report --json: real logs: the same counts" \
 		and d[\"callers\"][0][\"symbol\"] == \"main\" and d[\"malformed_lines\"] == 0 and d[\"first_seen\"] <= d[\"last_seen\"]"'
 
 # The launcher's --log-dir, then the report on it.
-if [ -x "$PWD/scripts/noclobber" ]; then
-	cat >"$TMP/rtree.sh" <<EOF
+cat >"$TMP/rtree.sh" <<EOF
 #!/bin/sh
 "$T/clobber" libc-text >/dev/null 2>&1 &
 "$T/clobber" heap >/dev/null 2>&1
 wait
 exit 0
 EOF
-	chmod +x "$TMP/rtree.sh"
-	"$PWD/scripts/noclobber" --quiet --log-dir "$TMP/launcher-logs" -- "$TMP/rtree.sh"
-	lrc=$?
-	run_r "$TMP/launcher-logs"
-	why="launcher rc=$lrc; $why"
-	expect "report: on a launcher --log-dir: both processes of the tree, status 1" \
-		eval '[ $lrc -eq 66 ] && [ $rc -eq 1 ] && rout_hasx "noclobber-report: 2 clobber attempts (2 refused) in 2 processes" && rout_hasx "      1  [heap] (heap)"'
-fi
+chmod +x "$TMP/rtree.sh"
+"$PWD/build/noclobber" --quiet --log-dir "$TMP/launcher-logs" -- "$TMP/rtree.sh"
+lrc=$?
+run_r "$TMP/launcher-logs"
+why="launcher rc=$lrc; $why"
+expect "report: on a launcher --log-dir: both processes of the tree, status 1" \
+	eval '[ $lrc -eq 66 ] && [ $rc -eq 1 ] && rout_hasx "noclobber-report: 2 clobber attempts (2 refused) in 2 processes" && rout_hasx "      1  [heap] (heap)"'
 
 # --- bad usage and unreadable input: status 2 ----------------------------------------------
 run_r
