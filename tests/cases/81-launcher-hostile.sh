@@ -191,3 +191,18 @@ lout=$(trap '' HUP && "$L" -- sh -c 'grep "^SigIgn:" /proc/self/status' 2>/dev/n
 why="$lout"
 expect "launcher: a signal ignored by its parent (nohup) stays ignored for the command" \
 	eval '[ $(( 0x$(cut -f2 <<<"$lout") & 1 )) -eq 1 ]'
+
+# --- what the channel costs: two system calls at start-up, only under the launcher ---------
+if command -v strace >/dev/null; then
+	# Every system call of `clobber free`, numbers and addresses masked.
+	calls() { sed '/^execve(/d; s/0x[0-9a-f]*/X/g; s/[0-9]\{3,\}/N/g' "$1"; }
+	LD_PRELOAD="$SHIM" strace -qq -o "$TMP/st.plain" "$T/clobber" free >/dev/null 2>&1
+	"$L" --quiet -- bash -c 'exec strace -qq -o "$0" "$1" free' "$TMP/st.tally" "$T/clobber" >/dev/null 2>&1
+	added=$(diff <(calls "$TMP/st.plain") <(calls "$TMP/st.tally") | grep '^[<>]')
+	why="difference: $added"
+	expect "shim: under the launcher, start-up adds an fstat and one 8-byte write on the channel, nothing else" \
+		eval '[ "$(wc -l <<<"$added")" = 2 ] && grep -q "^> fstat(N, " <<<"$added" &&
+		      grep -q "^> write(N, \"P\\\\0\\\\0\\\\0.*\", 8) *= 8$" <<<"$added"'
+else
+	skipped "shim: what the channel costs at start-up" "strace is not installed"
+fi
