@@ -26,6 +26,7 @@
 #include "regions.h"
 #include "report.h"
 #include "sys.h"
+#include "tally.h"
 #include "vmas.h"
 
 #define NC_EXPORT __attribute__((visibility("default")))
@@ -110,6 +111,7 @@ static void nc_init_options(void)
 	if (NC_OPT(help))
 		nc_options_print_help(2);
 	owner_pid = nc_self_pid();
+	nc_tally_start(); /* the launcher counts this process */
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
 
@@ -516,6 +518,7 @@ static void after_fork_child(void)
 	owner_pid = nc_pid;
 	finished = 0;
 	nc_log_after_fork_child();
+	nc_tally_fork_child(); /* a new process */
 }
 
 __attribute__((constructor(102))) static void nc_start(void)

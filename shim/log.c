@@ -20,6 +20,7 @@
 #include "options.h"
 #include "report.h"
 #include "sys.h"
+#include "tally.h"
 #include "vmas.h"
 
 /* -1: not opened yet; otherwise the descriptor lines go to. */
@@ -241,6 +242,7 @@ void nc_log_line(const char *line, size_t len)
 			       : write_no_sigpipe(fd, line, len);
 	if (r < 0)
 		__atomic_add_fetch(&nc_log_dropped, 1, __ATOMIC_RELAXED);
+	nc_tally_line(r, fd == 2 && nc_opts.log_path[0]); /* the launcher says what was lost */
 }
 
 void nc_log_after_fork_child(void)

@@ -12,6 +12,7 @@
 #include "own.h"
 #include "regions.h"
 #include "sys.h"
+#include "tally.h"
 #include "vmas.h"
 
 /* A reservation: private, anonymous, no access. Whoever made it, it holds no data. */
@@ -88,6 +89,7 @@ int nc_overlap_verdict(const struct nc_call *c, int use_table)
 		go_on = 1;
 	} else {
 		nc_count_attempt(s.pid ? s.pid : nc_sys_getpid());
+		nc_tally_attempt(); /* counted before any line is tried */
 		switch (NC_OPT(mode)) {
 		case NC_MODE_WARN:
 			nc_report_attempt(&s, c, NC_EV_ALLOWED, 0);

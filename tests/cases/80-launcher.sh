@@ -1,27 +1,16 @@
-# scripts/noclobber, the launcher: every flag, every exit status. The command's
+# build/noclobber, the launcher: every flag, every exit status. The command's
 # own status passes through; any clobber attempt anywhere in the process tree
 # (children included, even when the command hides their output and exits 0)
-# gives 66; bad flags and a missing library give 2 with a message.
-L=$PWD/scripts/noclobber
-
-# run_l ARGS...: run the launcher; stdout in $lout, stderr in $lerr, status in $rc.
-run_l() {
-	lout=$("$L" "$@" 2>"$TMP/l.err")
-	rc=$?
-	lerr=$(cat "$TMP/l.err")
-	why="rc=$rc
-stdout: $lout
-stderr: $lerr"
-}
-lerr_has() { grep -q -- "$1" <<<"$lerr"; }
-lout_has() { grep -q -- "$1" <<<"$lout"; }
+# gives 66; bad flags and a missing library give 2 with a message. What happens
+# to the logs, signals and the count channel: 81-launcher-hostile.sh.
+. tests/launcher_lib.sh
 
 # --- exit statuses -----------------------------------------------------------------
 run_l -- sh -c 'exit 3'
-expect "launcher: the command's own status passes through (3)" eval '[ $rc -eq 3 ] && [ -z "$lerr" ]'
+expect "launcher: the command's own status passes through (3)" eval '[ $rc -eq 3 ] && coverage_only 1 process'
 run_l -- "$T/clobber" free
-expect "launcher: a clean run exits 0 and prints nothing of its own" \
-	eval '[ $rc -eq 0 ] && lout_has "result=ok" && [ -z "$lerr" ]'
+expect "launcher: a clean run exits 0 and prints nothing of its own but the coverage line" \
+	eval '[ $rc -eq 0 ] && lout_has "result=ok" && coverage_only 1 process'
 run_l -- sh -c 'kill -TERM $$'
 expect "launcher: a command killed by a signal gives 128+N (143)" eval '[ $rc -eq 143 ]'
 run_l -- "$T/clobber" libc-text
@@ -29,7 +18,8 @@ expect "launcher: an attempt gives 66 though the command exits 0; the log and a 
 	eval '[ $rc -eq 66 ] && lout_has "result=EEXIST intact=yes" &&
 	      lerr_has "^noclobber: refused mmap(.*libc[.-][^ ]* (image)" &&
 	      lerr_has "^noclobber: summary: pid=[0-9]* clobber_attempts=1" &&
-	      lerr_has "^noclobber: 1 clobber attempt (1 refused) in 1 process; exit status 66 (the command.s was 0)$"'
+	      lerr_has "^noclobber: 1 clobber attempt (1 refused) in 1 process; exit status 66 (the command.s was 0)$" &&
+	      [ "$(tail -1 <<<"$lerr")" = "noclobber: coverage: 1 process ran with the shim" ]'
 run_l -- sh -c "\"$T/clobber\" libc-text; exit 5"
 expect "launcher: an attempt wins over the command's own failure, whose status is named" \
 	eval '[ $rc -eq 66 ] && lerr_has "exit status 66 (the command.s was 5)"'
@@ -39,9 +29,10 @@ printf 'not a program\n' >"$TMP/not-exec"
 chmod 644 "$TMP/not-exec"
 run_l -- "$TMP/not-exec"
 expect "launcher: a command that cannot be run gives 126" eval '[ $rc -eq 126 ]'
-# Never a shell builtin or one of the launcher's own functions: run as a program.
-run_l -- usage
-expect "launcher: the command is a program, never the launcher's own function" eval '[ $rc -eq 127 ]'
+# Never a shell builtin: run as a program.
+run_l -- exit 3
+expect "launcher: the command is a program, never a shell builtin (127)" \
+	eval '[ $rc -eq 127 ] && lerr_has "^noclobber: cannot run .exit.: No such file or directory$"'
 run_l -- sh -c 'echo "[$LD_PRELOAD]"'
 expect "launcher: the command gets the shim in LD_PRELOAD" eval '[ $rc -eq 0 ] && lout_has "\[$SHIM\]"'
 lout=$(echo "through stdin" | "$L" -- cat 2>/dev/null)
@@ -95,11 +86,21 @@ files: $(ls -la "$ld" 2>&1)"
 expect "launcher --log-dir: created, one file per process (PROGRAM.PID.log), 66" \
 	eval '[ $rc -eq 66 ] && files_ok'
 expect "launcher --log-dir: the log is not copied to stderr; the message names the directory" \
-	eval '! lerr_has "^noclobber: refused" && lerr_has "2 clobber attempts (2 refused) in 2 processes; exit status 66 (the command.s was 0); log: $ld/"'
+	eval '! lerr_has "^noclobber: refused" && lerr_hasx "noclobber: 2 clobber attempts (2 refused) in 2 processes; exit status 66 (the command'"'"'s was 0); log: $ld/ (summarize it with: noclobber-report $ld)"'
+# The report command it suggests, pasted into a shell, works on any directory name.
+qd="$TMP/it's a log dir"
+run_l --log-dir "$qd" -- "$T/clobber" libc-text
+cmd=$(sed -n 's/.*(summarize it with: \(.*\))$/\1/p' <<<"$lerr")
+out=$(PATH="$PWD/scripts:$PATH" bash -c "$cmd" 2>&1)
+why="$why
+command: $cmd
+gives: $out"
+expect "launcher --log-dir: the report command it suggests is shell-quoted, and works when pasted" \
+	eval '[ $rc -eq 66 ] && [ -n "$cmd" ] && grep -q "^noclobber-report: 1 clobber attempt (1 refused) in 1 process$" <<<"$out"'
 # The same directory again, for a clean run: the earlier run's lines do not count.
 run_l --log-dir "$ld" -- "$T/clobber" free
 expect "launcher --log-dir: logs of an earlier run in the directory do not count" \
-	eval '[ $rc -eq 0 ] && [ -z "$lerr" ] && [ "$(ls "$ld" | wc -l)" = 2 ]'
+	eval '[ $rc -eq 0 ] && coverage_only 1 process && [ "$(ls "$ld" | wc -l)" = 2 ]'
 # Relative, and the command changes directory before it clobbers.
 rm -rf "$TMP/rel"
 mkdir -p "$TMP/rel"
@@ -158,7 +159,7 @@ expect "launcher --mode=abort: the command is aborted, its logged attempt gives 
 	eval '[ $rc -eq 66 ] && lerr_has "^noclobber: aborting on mmap(" && ! lerr_has "summary:" && lerr_has "(1 aborting)" && lerr_has "the command.s was 134"'
 run_l --mode off -- "$T/clobber" libc-data
 expect "launcher --mode off: no checks, nothing logged, the command's status (0)" \
-	eval '[ $rc -eq 0 ] && lout_has "result=ok" && [ -z "$lerr" ]'
+	eval '[ $rc -eq 0 ] && lout_has "result=ok" && coverage_only 1 process'
 run_l --mode enforce -- "$T/clobber" heap
 expect "launcher --mode enforce: refused (66)" eval '[ $rc -eq 66 ] && lout_has "result=EEXIST"'
 
@@ -191,7 +192,7 @@ if command -v cc >/dev/null; then
 	expect "launcher: an existing LD_PRELOAD is kept; both libraries are loaded" \
 		eval '[ $rc -eq 0 ] && lout_has "^\[$TMP/libsecond.so:$SHIM\]$" &&
 		      lout_has " $TMP/libsecond.so$" && lout_has " $SHIM$"'
-	lout=$(LD_PRELOAD="$SHIM" "$L" -- sh -c 'echo "[$LD_PRELOAD]"' 2>&1)
+	lout=$(LD_PRELOAD="$SHIM" "$L" -- sh -c 'echo "[$LD_PRELOAD]"' 2>/dev/null)
 	why="$lout"
 	expect "launcher: the shim already in LD_PRELOAD is not added twice" test "$lout" = "[$SHIM]"
 else
@@ -240,7 +241,7 @@ lerr=$(cat "$TMP/l.err")
 why="rc=$rc $lerr"
 expect "launcher: no library next to it: status 2 and a message saying where it looked" \
 	eval '[ $rc -eq 2 ] && lerr_has "^noclobber: cannot find libnoclobber.so (looked in .*lonely"'
-lout=$(NOCLOBBER_LIB="$SHIM" "$TMP/lonely/noclobber" -- sh -c 'echo "[$LD_PRELOAD]"' 2>&1)
+lout=$(NOCLOBBER_LIB="$SHIM" "$TMP/lonely/noclobber" -- sh -c 'echo "[$LD_PRELOAD]"' 2>/dev/null)
 rc=$?
 why="rc=$rc $lout"
 expect "launcher: NOCLOBBER_LIB names the library" eval '[ $rc -eq 0 ] && [ "$lout" = "[$SHIM]" ]'
@@ -251,10 +252,10 @@ expect "launcher: a NOCLOBBER_LIB that is not a file: status 2 and a message" \
 	eval '[ $rc -eq 2 ] && grep -q "NOCLOBBER_LIB=.*is not a file" <<<"$lout"'
 # Through a symbolic link to the launcher (as /usr/bin/noclobber -> ...).
 ln -sf "$L" "$TMP/lonely/nc-link"
-lout=$("$TMP/lonely/nc-link" -- sh -c 'echo "[$LD_PRELOAD]"' 2>&1)
+lout=$("$TMP/lonely/nc-link" -- sh -c 'echo "[$LD_PRELOAD]"' 2>/dev/null)
 rc=$?
 why="rc=$rc $lout"
-expect "launcher: started through a symbolic link, it finds the library next to the real script" \
+expect "launcher: started through a symbolic link, it finds the library next to the real program" \
 	eval '[ $rc -eq 0 ] && [ "$lout" = "[$SHIM]" ]'
 
 # --- --help ------------------------------------------------------------------------
@@ -280,12 +281,10 @@ run_l -h
 expect "launcher -h: the same help" eval '[ $rc -eq 0 ] && lout_has "^Usage: noclobber"'
 
 if command -v shellcheck >/dev/null; then
-	why=$(shellcheck "$L" 2>&1)
-	expect "launcher: shellcheck is clean" test -z "$why"
 	for l8_s in scripts/*.sh; do
 		why=$(shellcheck "$l8_s" 2>&1)
 		expect "$l8_s: shellcheck is clean" test -z "$why"
 	done
 else
-	skipped "launcher and scripts/*.sh: shellcheck" "shellcheck is not installed"
+	skipped "scripts/*.sh: shellcheck" "shellcheck is not installed"
 fi

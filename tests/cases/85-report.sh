@@ -3,7 +3,7 @@
 # victim and caller, first and last seen, processes; --json gives the same
 # numbers; exit status 1 on refusals, 0 on warnings only or nothing, 2 for bad
 # usage or unreadable input.
-R=$PWD/scripts/noclobber-report
+R=${NC_TEST_REPORT:-$PWD/scripts/noclobber-report} # another one: which tests fail without a fix
 FX=$PWD/tests/fixtures/report
 
 if ! command -v python3 >/dev/null; then
@@ -117,7 +117,7 @@ expect "report --json: mixed: the same counts; names keep their bytes as the shi
 	      grep -qF "\"path\": \"/data/caf\\u00e9 \\u00ff.bin\"" <<<"$rout"'
 # A text line with the raw bytes of that name, and the JSON line: one victim.
 mkdir -p "$TMP/rawname"
-sed 's|/data/we"ird\\name.db|/data/caf\xe9 \xff.bin|' "$FX/mixed/a.log" >"$TMP/rawname/a.log"
+sed 's|/data/we"ird\\\\name.db|/data/caf\xe9 \xff.bin|' "$FX/mixed/a.log" >"$TMP/rawname/a.log"
 cp "$FX/mixed/b.json" "$TMP/rawname/"
 run_r --json "$TMP/rawname"
 expect "report: raw bytes in a text line and \\u00XX in a JSON line name the same victim" \
@@ -148,22 +148,20 @@ expect "report --json: real logs: the same counts" \
 		and d[\"callers\"][0][\"symbol\"] == \"main\" and d[\"malformed_lines\"] == 0 and d[\"first_seen\"] <= d[\"last_seen\"]"'
 
 # The launcher's --log-dir, then the report on it.
-if [ -x "$PWD/scripts/noclobber" ]; then
-	cat >"$TMP/rtree.sh" <<EOF
+cat >"$TMP/rtree.sh" <<EOF
 #!/bin/sh
 "$T/clobber" libc-text >/dev/null 2>&1 &
 "$T/clobber" heap >/dev/null 2>&1
 wait
 exit 0
 EOF
-	chmod +x "$TMP/rtree.sh"
-	"$PWD/scripts/noclobber" --quiet --log-dir "$TMP/launcher-logs" -- "$TMP/rtree.sh"
-	lrc=$?
-	run_r "$TMP/launcher-logs"
-	why="launcher rc=$lrc; $why"
-	expect "report: on a launcher --log-dir: both processes of the tree, status 1" \
-		eval '[ $lrc -eq 66 ] && [ $rc -eq 1 ] && rout_hasx "noclobber-report: 2 clobber attempts (2 refused) in 2 processes" && rout_hasx "      1  [heap] (heap)"'
-fi
+chmod +x "$TMP/rtree.sh"
+"$PWD/build/noclobber" --quiet --log-dir "$TMP/launcher-logs" -- "$TMP/rtree.sh"
+lrc=$?
+run_r "$TMP/launcher-logs"
+why="launcher rc=$lrc; $why"
+expect "report: on a launcher --log-dir: both processes of the tree, status 1" \
+	eval '[ $lrc -eq 66 ] && [ $rc -eq 1 ] && rout_hasx "noclobber-report: 2 clobber attempts (2 refused) in 2 processes" && rout_hasx "      1  [heap] (heap)"'
 
 # --- bad usage and unreadable input: status 2 ----------------------------------------------
 run_r
@@ -186,3 +184,117 @@ expect "report --help: status 0, flags and exit statuses" \
 	      rout_has "^  0  " && rout_has "^  1  " && rout_has "^  2  "'
 expect "report: executable, python3 from the PATH" \
 	eval '[ -x "$R" ] && head -1 "$R" | grep -qx "#!/usr/bin/env python3"'
+
+# --- hostile input: wrong types, cut lines, closed pipes, odd names -------------------------
+# A JSON line of the shim's shape with a field of the wrong type: skipped and
+# counted, never a traceback.
+h='"time":"2026-05-01T00:00:00.000000Z","tid":7,"program":"p","reason":null,"call":"mmap"'
+v='"victims":[{"start":"0x1000","end":"0x2000","perms":"r-xp","path":"/lib/x.so","kind":"image"}]'
+c='"caller":{"pc":"0x1","module":"/bin/p","offset":"0x10","symbol":null,"symbol_offset":null}'
+{
+	echo "{\"pid\":\"7\",\"event\":\"refused\",$h,$c,$v}"
+	echo "{\"pid\":7,\"event\":\"refused\",$h,\"caller\":{\"module\":5},$v}"
+	echo "{\"pid\":7,\"event\":\"refused\",$h,$c,\"victims\":[{\"path\":7}]}"
+	echo "{\"pid\":7,\"event\":\"refused\",$h,$c,\"victims\":\"none\"}"
+	echo "{\"pid\":7,\"event\":\"refused\",$h,\"caller\":\"main\",$v}"
+	echo "{\"pid\":7,\"event\":\"refused\",\"time\":5,\"call\":\"mmap\",$c,$v}"
+	echo "{\"pid\":7,\"event\":\"refused\",\"program\":[1],\"call\":\"mmap\",$c,$v}"
+	echo "{\"pid\":7,\"event\":\"refused\",$h,$c,$v,\"victims_total\":\"1\"}"
+	echo "{\"pid\":true,\"event\":\"refused\",$h,$c,$v}"
+	echo '{"time":"2026-05-01T00:00:01.000000Z","pid":7,"program":"p","event":"summary","clobber_attempts":"1","log_lines_lost":0}'
+	echo "{\"pid\":8,\"event\":\"refused\",$h,$c,$v}"
+} >"$TMP/wrong-types.json"
+run_r "$TMP/wrong-types.json"
+expect "report: JSON fields of the wrong type: each line skipped and counted, no traceback" \
+	eval '[ $rc -eq 1 ] && ! grep -q Traceback <<<"$rerr" && [ -z "$rerr" ] &&
+	      rout_hasx "noclobber-report: 1 clobber attempt (1 refused) in 1 process" &&
+	      rout_hasx "note: 10 malformed lines skipped (first at $TMP/wrong-types.json:1, $TMP/wrong-types.json:2, $TMP/wrong-types.json:3, $TMP/wrong-types.json:4, $TMP/wrong-types.json:5)"'
+run_r --json "$TMP/wrong-types.json"
+expect "report --json: JSON fields of the wrong type: the same counts" \
+	eval '[ $rc -eq 1 ] && [ -z "$rerr" ] && jq_r "d[\"malformed_lines\"] == 10 and d[\"attempts\"] == 1"'
+
+# A last line without its newline was cut short: not trusted, not a process of its own.
+mkdir -p "$TMP/cut"
+head -c -1 "$FX/refusals.log" | grep -v '^noclobber: summary' >"$TMP/cut/a.log"
+printf 'noclobber: refused mmap(addr=0x7f6e3ba24000, len=4096, prot=rwx, flags=MAP_PRIV' >>"$TMP/cut/a.log"
+run_r "$TMP/cut"
+expect "report: a line cut short at the end of a file: noted apart, not malformed, the process's missing summary explained" \
+	eval '[ $rc -eq 1 ] && rout_hasx "noclobber-report: 3 clobber attempts (3 refused) in 2 processes" &&
+	      rout_has "^note: 1 line cut short at the end of a file or glued to the next .*(first at $TMP/cut/a.log:[0-9]*)$" &&
+	      rout_has "^      2  app pid 100, .* (no summary line: its log was cut short, and the lines after that were lost)$" &&
+	      rout_hasx "note: 1 malformed line skipped (first at $TMP/cut/a.log:6)"'
+# A cut line with the next line glued to it (the disk had room again).
+{
+	printf 'noclobber: refused mmap(addr=0x7f6e3ba24000, len=4096, prot=rw'
+	grep '^noclobber: refused' "$FX/refusals.log" | head -1
+	printf '{"time":"2026-01-02T03:04:0'
+	grep '^{' "$FX/mixed/b.json" | head -1
+} >"$TMP/glued.log"
+run_r "$TMP/glued.log"
+expect "report: a cut line with the next one glued to it: the cut part skipped, the glued line counted" \
+	eval '[ $rc -eq 1 ] && rout_hasx "noclobber-report: 2 clobber attempts (2 refused) in 2 processes" &&
+	      rout_has "^note: 2 lines cut short at the end of a file or glued to the next" && ! rout_has malformed'
+
+# A reader that goes away early (| head -1) is not bad usage: the status is the summary's.
+big="$TMP/big.log"
+for i in $(seq 3000); do
+	printf 'noclobber: refused mmap(addr=0x1000, len=4096, prot=rw-, flags=MAP_PRIVATE|MAP_FIXED, fd=-1, offset=0) pid=%d tid=%d program=p caller=/opt/m%d.so+0x10 victims=1: 1000-2000 rw-p 00000000 [heap] (heap) hint=none\n' "$i" "$i" "$i"
+done >"$big"
+"$R" "$big" 2>"$TMP/r.err" | head -1 >"$TMP/first"
+st=${PIPESTATUS[0]}
+rerr=$(cat "$TMP/r.err")
+why="status $st; first: $(cat "$TMP/first"); stderr: $rerr"
+expect "report | head -1: the status stays 1 (refusals), and nothing on stderr" \
+	eval '[ "$st" = 1 ] && [ -z "$rerr" ] && [ "$(cat "$TMP/first")" = "noclobber-report: 3000 clobber attempts (3000 refused) in 3000 processes" ]'
+"$R" --json "$big" 2>"$TMP/r.err" | head -c 10 >/dev/null
+st=${PIPESTATUS[0]}
+why="status $st; stderr: $(cat "$TMP/r.err")"
+expect "report --json | head -c 10: the status stays 1" eval '[ "$st" = 1 ] && [ ! -s "$TMP/r.err" ]'
+
+# Escapes: the text log writes a backslash \\ and a control byte \ooo, JSON has them as
+# characters; the same name must be one victim.
+mkdir -p "$TMP/escapes"
+sed 's|/data/we"ird\\\\name.db|/data/a\\\\b\\011c.db|' "$FX/mixed/a.log" >"$TMP/escapes/a.log"
+grep '"pid":301' "$FX/mixed/b.json" | head -1 | sed 's|/data/we\\"ird\\\\name.db|/data/a\\\\b\\tc.db|' >"$TMP/escapes/b.json"
+run_r --json "$TMP/escapes"
+expect "report: a backslash and a tab, from a text and a JSON line, name one victim" \
+	eval '[ $rc -eq 1 ] && jq_r "[(v[\"path\"], v[\"attempts\"]) for v in d[\"victims\"]] == [(\"/data/a\\\\b\\tc.db\", 2)]"'
+run_r "$TMP/escapes"
+expect "report: such a name is shown with the control byte escaped" rout_hasx '      2  /data/a\b\011c.db (file)'
+
+# Dot files in a directory are read (a program named .x logs to .x.PID.log).
+mkdir -p "$TMP/dotlogs"
+cp "$FX/refusals.log" "$TMP/dotlogs/.hidden.100.log"
+run_r "$TMP/dotlogs"
+expect "report: a directory's dot files are read" eval '[ $rc -eq 1 ] && rout_has "^noclobber-report: 3 clobber attempts"'
+
+# The commands it suggests are shell-quoted: a module with a space, a quote, a raw byte.
+mkdir -p "$TMP/quoted"
+sed "s|caller=/opt/app/bin/app+|caller=/opt/my app/it's/bin+|" "$FX/refusals.log" >"$TMP/quoted/a.log"
+run_r "$TMP/quoted"
+expect "report: the suggested addr2line command quotes the module" \
+	rout_hasx "  addr2line -f -e '/opt/my app/it'\\''s/bin' 0x1233"
+sed "s|caller=/opt/app/bin/app+|caller=/opt/caf\\xff/bin+|" "$FX/refusals.log" >"$TMP/quoted/a.log"
+run_r "$TMP/quoted"
+expect "report: a module with a byte that is not UTF-8 is quoted as \$'...\\xNN'" \
+	rout_hasx "  addr2line -f -e \$'/opt/caf\\xff/bin' 0x1233"
+# And the command works when pasted: a real program in such a directory.
+if command -v addr2line >/dev/null; then
+	qd="$TMP/it's a dir"
+	mkdir -p "$qd"
+	cp "$T/clobber" "$qd/clobber"
+	rm -rf "$TMP/qlogs"
+	NOCLOBBER_OPTIONS="log_path=$TMP/qlogs/" LD_PRELOAD="$SHIM" "$qd/clobber" libc-text >/dev/null 2>&1
+	mkdir -p "$TMP/qlogs"
+	NOCLOBBER_OPTIONS="log_path=$TMP/qlogs/" LD_PRELOAD="$SHIM" "$qd/clobber" libc-text >/dev/null 2>&1
+	run_r "$TMP/qlogs"
+	cmd=$(grep -A1 "^To find a caller" <<<"$rout" | tail -1)
+	a2l=$(bash -c "$cmd" 2>&1)
+	why="$why
+command: $cmd
+gives: $a2l"
+	expect "report: the suggested addr2line command, pasted into a shell, names the function" \
+		eval 'grep -q "^  addr2line -f -e " <<<"$cmd" && [ "$(head -1 <<<"$a2l")" = main ]'
+else
+	skipped "report: the suggested addr2line command works" "addr2line is not installed"
+fi

@@ -1,8 +1,11 @@
 # make install / make uninstall (mk/install.mk), into a DESTDIR or a PREFIX under
-# $TMP, never the real /usr/local: exactly four files with sane modes, removed
+# $TMP, never the real /usr/local: exactly six files with sane modes (the
+# library, the launcher, the report, the page and its two aliases), removed
 # exactly by uninstall; the installed launcher finds the installed library;
 # LD_PRELOAD=libnoclobber.so works by bare name from the installed lib directory;
-# ldconfig runs only without DESTDIR. And the man page renders without warnings.
+# ldconfig runs after install and uninstall, only without DESTDIR; paths with
+# spaces, quotes and & are taken whole; `man` opens the page by each of its
+# names. And the man page renders without warnings.
 
 if ! command -v make >/dev/null; then
 	skipped "install: every check" "make is not installed"
@@ -24,6 +27,8 @@ nc_make install DESTDIR="$root" PREFIX=/usr/local
 rc=$?
 listing=$(cd "$root" 2>/dev/null && find . ! -type d -printf '%m %p\n' | sort)
 want="644 ./usr/local/lib/libnoclobber.so
+644 ./usr/local/share/man/man1/noclobber-report.1
+644 ./usr/local/share/man/man7/libnoclobber.7
 644 ./usr/local/share/man/man7/noclobber.7
 755 ./usr/local/bin/noclobber
 755 ./usr/local/bin/noclobber-report"
@@ -31,21 +36,20 @@ why="rc=$rc
 $(cat "$TMP/make.out")
 installed:
 $listing"
-expect "install DESTDIR PREFIX=/usr/local: exactly the four files, library and page 644, commands 755" \
+expect "install DESTDIR PREFIX=/usr/local: exactly the six files, library and pages 644, commands 755" \
 	eval '[ $rc -eq 0 ] && [ "$listing" = "$want" ]'
 expect "install: the files are the built ones" \
 	eval 'cmp -s "$SHIM" "$root/usr/local/lib/libnoclobber.so" && cmp -s scripts/noclobber-report "$root/usr/local/bin/noclobber-report" &&
 	      cmp -s docs/noclobber.7 "$root/usr/local/share/man/man7/noclobber.7"'
-why=$(diff scripts/noclobber "$root/usr/local/bin/noclobber")
-expect "install: the launcher is the script, with only the library directory filled in" \
-	eval '[ "$(diff scripts/noclobber "$root/usr/local/bin/noclobber" | grep -c "^[<>]")" = 2 ] &&
-	      grep -qx "installed_libdir=./usr/local/lib." "$root/usr/local/bin/noclobber"'
+why=$(grep -a -o "/usr/local/lib[^[:cntrl:]]*" "$root/usr/local/bin/noclobber")
+expect "install: the launcher has the library directory built in (LIBDIR, not the DESTDIR path)" \
+	eval 'grep -qaF -x "/usr/local/lib" <(tr "\\0" "\\n" <"$root/usr/local/bin/noclobber") && ! grep -qaF "$root" "$root/usr/local/bin/noclobber"'
 why="calls: $(cat "$TMP/ldconfig.calls" 2>&1)"
 expect "install with DESTDIR: ldconfig is not run" test ! -e "$TMP/ldconfig.calls"
 
 # The installed launcher finds the installed library ($PREFIX/bin/../lib), and works.
 nc="$root/usr/local/bin/noclobber"
-out=$("$nc" -- sh -c 'echo "[$LD_PRELOAD]"' 2>&1)
+out=$("$nc" -- sh -c 'echo "[$LD_PRELOAD]"' 2>/dev/null)
 rc=$?
 why="rc=$rc $out"
 expect "installed launcher: preloads the installed library next to it" \
@@ -57,7 +61,7 @@ expect "installed launcher: an attempt is refused and gives 66" \
 	eval '[ $rc -eq 66 ] && has "result=EEXIST" && has "^noclobber: refused mmap("'
 mkdir -p "$TMP/elsewhere"
 ln -sf "$nc" "$TMP/elsewhere/noclobber"
-out=$("$TMP/elsewhere/noclobber" -- sh -c 'echo "[$LD_PRELOAD]"' 2>&1)
+out=$("$TMP/elsewhere/noclobber" -- sh -c 'echo "[$LD_PRELOAD]"' 2>/dev/null)
 rc=$?
 why="rc=$rc $out"
 expect "installed launcher through a symbolic link elsewhere: still finds the library" \
@@ -80,14 +84,14 @@ why="$out"
 expect "bare name without the installed directory in the search path: not found (the check above means something)" \
 	eval 'has "result=ok" || has "cannot be preloaded"'
 
-# uninstall: exactly those four files; anything else in the tree stays.
+# uninstall: exactly those six files; anything else in the tree stays.
 echo keep >"$root/usr/local/bin/other-tool"
 nc_make uninstall DESTDIR="$root" PREFIX=/usr/local
 rc=$?
 listing=$(cd "$root" && find . ! -type d | sort)
 why="rc=$rc $(cat "$TMP/make.out")
 left: $listing"
-expect "uninstall DESTDIR: the four files are gone, another file in bin stays" \
+expect "uninstall DESTDIR: the six files are gone, another file in bin stays" \
 	eval '[ $rc -eq 0 ] && [ "$listing" = "./usr/local/bin/other-tool" ]'
 nc_make uninstall DESTDIR="$root" PREFIX=/usr/local
 rc=$?
@@ -102,15 +106,79 @@ nc_make install PREFIX="$pfx" LIBDIR="$pfx/lib/elsewhere"
 rc=$?
 why="rc=$rc $(cat "$TMP/make.out") calls: $(cat "$TMP/ldconfig.calls" 2>&1)"
 expect "install without DESTDIR: ldconfig is run" eval '[ $rc -eq 0 ] && [ -s "$TMP/ldconfig.calls" ]'
-out=$("$pfx/bin/noclobber" -- sh -c 'echo "[$LD_PRELOAD]"' 2>&1)
+out=$("$pfx/bin/noclobber" -- sh -c 'echo "[$LD_PRELOAD]"' 2>/dev/null)
 rc=$?
 why="rc=$rc $out"
 expect "install LIBDIR=...: the launcher finds the library where make install put it" \
 	eval '[ $rc -eq 0 ] && [ "$out" = "[$pfx/lib/elsewhere/libnoclobber.so]" ]'
+rm -f "$TMP/ldconfig.calls"
 nc_make uninstall PREFIX="$pfx" LIBDIR="$pfx/lib/elsewhere"
 left=$(find "$pfx" ! -type d)
 why="left: $left"
 expect "uninstall PREFIX LIBDIR: nothing left" test -z "$left"
+why="calls: $(cat "$TMP/ldconfig.calls" 2>&1)"
+expect "uninstall without DESTDIR: ldconfig is run, so the loader's cache forgets the library" test -s "$TMP/ldconfig.calls"
+
+# Spaces, quotes, & and ; in DESTDIR and PREFIX: every file where it belongs,
+# nothing made anywhere else, nothing run in the background, and uninstall
+# deletes only what install made (not /tmp/x for DESTDIR="/tmp/x staging").
+qroot="$TMP/q root"
+qdest="$qroot/st age&x'q\"d;"
+qpfx="/us r/lo&c'al\"x"
+rm -rf "$qroot"
+mkdir -p "$qroot"
+echo keep >"$qroot/st"
+echo keep >"$TMP/q"
+touch "$TMP/before-install"
+nc_make install DESTDIR="$qdest" PREFIX="$qpfx"
+rc=$?
+listing=$(cd "$qroot" && find . ! -type d | sort)
+stray=$(find "$PWD" "$TMP" -newer "$TMP/before-install" ! -type d ! -path "$qroot/*" ! -path "$TMP/make.out" ! -path "$PWD/build/*" 2>/dev/null)
+want="./st
+./st age&x'q\"d;/us r/lo&c'al\"x/bin/noclobber
+./st age&x'q\"d;/us r/lo&c'al\"x/bin/noclobber-report
+./st age&x'q\"d;/us r/lo&c'al\"x/lib/libnoclobber.so
+./st age&x'q\"d;/us r/lo&c'al\"x/share/man/man1/noclobber-report.1
+./st age&x'q\"d;/us r/lo&c'al\"x/share/man/man7/libnoclobber.7
+./st age&x'q\"d;/us r/lo&c'al\"x/share/man/man7/noclobber.7"
+why="rc=$rc $(cat "$TMP/make.out")
+installed: $listing
+made elsewhere: $stray"
+expect "install with spaces, quotes, & and ; in DESTDIR and PREFIX: the six files there, nothing elsewhere" \
+	eval '[ $rc -eq 0 ] && [ "$listing" = "$want" ] && [ -z "$stray" ]'
+qnc="$qdest$qpfx/bin/noclobber"
+out=$("$qnc" -- "$T/clobber" libc-text 2>&1)
+rc=$?
+why="rc=$rc $out"
+expect "installed launcher under such a prefix: finds its library (through a link: ld.so splits LD_PRELOAD at spaces) and gives 66" \
+	eval '[ $rc -eq 66 ] && has "result=EEXIST intact=yes" && has "^noclobber: 1 clobber attempt (1 refused) in 1 process"'
+nc_make uninstall DESTDIR="$qdest" PREFIX="$qpfx"
+rc=$?
+left=$(cd "$qroot" && find . ! -type d | sort)
+why="rc=$rc $(cat "$TMP/make.out") left: $left"
+expect "uninstall with such paths: the six files gone, a file named like the path's first word stays" \
+	eval '[ $rc -eq 0 ] && [ "$left" = "./st" ] && [ -e "$TMP/q" ]'
+mkdir -p "$TMP/x staging"
+echo keep >"$TMP/x"
+nc_make uninstall DESTDIR="$TMP/x staging"
+rc=$?
+why="rc=$rc $(cat "$TMP/make.out")"
+expect "uninstall DESTDIR=\"/tmp/x staging\": an unrelated file /tmp/x stays" eval '[ $rc -eq 0 ] && [ -e "$TMP/x" ]'
+
+# man opens the page by each name the README uses: noclobber, noclobber-report, libnoclobber.
+nc_make install DESTDIR="$qdest" PREFIX="$qpfx"
+if command -v man >/dev/null; then
+	for page in noclobber noclobber-report libnoclobber; do
+		out=$(MANPATH="$qdest$qpfx/share/man" MANWIDTH=100 man -P cat "$page" 2>&1)
+		rc=$?
+		why="rc=$rc $(head -20 <<<"$out")"
+		expect "man $page: opens the page" \
+			eval '[ $rc -eq 0 ] && grep -q "^NAME" <<<"$out" && grep -q "noclobber-report, libnoclobber.so - refuse mmap(MAP_FIXED)" <<<"$out"'
+	done
+else
+	skipped "man: the page opens by each name" "man is not installed"
+fi
+nc_make uninstall DESTDIR="$qdest" PREFIX="$qpfx"
 
 # `make` alone still builds the library: the included file does not take over the default goal.
 goal=$(make -pq 2>/dev/null | sed -n 's/^\.DEFAULT_GOAL := //p' | tail -1)
