@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 enum nc_arena_part {
+	NC_ARENA_STACKS,  /* stack.c: the stacks the slow path runs on (first: an
+			   * overflow runs off the arena, not into a table) */
 	NC_ARENA_OWN,     /* own.c: the own set */
 	NC_ARENA_ATTACH,  /* own.c: SysV attachments */
 	NC_ARENA_GROWS,   /* own.c: MAP_GROWSDOWN mappings */
@@ -20,6 +22,8 @@ enum nc_arena_part {
 	NC_ARENA_READBUF, /* regions.c: the buffer /proc/self/maps is read into */
 	NC_ARENA_PARTS
 };
+
+#define NC_STACK_SLOTS 4 /* stacks of 32 KiB */
 
 /* Base of a part, or NULL if the arena could not be mapped; *size gets its size. */
 void *nc_arena_part(enum nc_arena_part part, size_t *size);

@@ -19,6 +19,7 @@
 #include "own.h"
 #include "policy.h"
 #include "regions.h"
+#include "stack.h"
 #include "sys.h"
 #include "vmas.h"
 
@@ -47,17 +48,30 @@ static int page_aligned(uintptr_t v) { return (v & (nc_page_size - 1)) == 0; }
 
 /* Overlap by the table: 1 overlap, 0 none, -1 the table cannot be read (no
  * /proc, no free descriptor, an empty file): then the kernel must decide. */
-static int table_overlap(uintptr_t addr, uintptr_t end)
+struct range_q {
+	uintptr_t addr, end;
+	int table;
+};
+
+static long table_overlap_here(void *arg)
 {
+	const struct range_q *q = arg;
 	struct nc_vmas s;
 	struct nc_vma v;
 	int overlap = -1;
 	if (nc_vmas_begin(&s, 1) == 0 && nc_vmas_count(&s)) {
-		int r = nc_vmas_find(&s, addr, 1, &v);
-		overlap = r == 1 ? v.start < end : r == 0 ? 0 : -1;
+		int r = nc_vmas_find(&s, q->addr, 1, &v);
+		overlap = r == 1 ? v.start < q->end : r == 0 ? 0 : -1;
 	}
 	nc_vmas_end(&s);
 	return overlap;
+}
+
+/* Lookups run on the shim's stack (stack.h): a mapping's record is big. */
+static int table_overlap(uintptr_t addr, uintptr_t end)
+{
+	struct range_q q = {addr, end, 1};
+	return (int)nc_on_shim_stack(table_overlap_here, &q);
 }
 
 /* Below vm.mmap_min_addr the kernel refuses a mapping (EPERM) unless the caller
@@ -70,14 +84,21 @@ static int table_overlap(uintptr_t addr, uintptr_t end)
 static int low_target(uintptr_t addr) { return addr < NC_LOW_CEILING; }
 
 /* Is anything mapped in [addr, end)? 1 yes, 0 no, -errno unknown. */
-static int occupied(uintptr_t addr, uintptr_t end)
+static long occupied_here(void *arg)
 {
+	const struct range_q *q = arg;
 	struct nc_vmas s;
 	struct nc_vma v;
-	nc_vmas_begin(&s, use_table());
-	int r = nc_vmas_find(&s, addr, 1, &v);
+	nc_vmas_begin(&s, q->table);
+	int r = nc_vmas_find(&s, q->addr, 1, &v);
 	nc_vmas_end(&s);
-	return r == 1 ? v.start < end : r;
+	return r == 1 ? v.start < q->end : r;
+}
+
+static int occupied(uintptr_t addr, uintptr_t end)
+{
+	struct range_q q = {addr, end, use_table()};
+	return (int)nc_on_shim_stack(occupied_here, &q);
 }
 
 /* Take [addr, end) with a NOREPLACE mapping of our own. Returns 1 if taken (the
@@ -222,6 +243,17 @@ long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
 	return r;
 }
 
+static long shared_here(void *arg)
+{
+	const struct range_q *q = arg;
+	struct nc_vmas s;
+	struct nc_vma v;
+	nc_vmas_begin(&s, q->table);
+	int shared = nc_vmas_find(&s, q->addr, 0, &v) == 1 && (v.perms & NC_PERM_S);
+	nc_vmas_end(&s);
+	return shared;
+}
+
 /* The kernel's EINVAL cases for mremap, checked before the move; such a call is
  * passed through untouched so that its errno is the kernel's. */
 static int mremap_valid(const struct nc_call *c)
@@ -241,12 +273,8 @@ static int mremap_valid(const struct nc_call *c)
 	if (c->old_addr < end && c->addr < old_end) /* old and new may not overlap */
 		return 0;
 	if (c->old_len == 0) { /* a duplicate: only of a shared mapping */
-		struct nc_vmas s;
-		struct nc_vma v;
-		nc_vmas_begin(&s, use_table());
-		int shared = nc_vmas_find(&s, c->old_addr, 0, &v) == 1 && (v.perms & NC_PERM_S);
-		nc_vmas_end(&s);
-		return shared;
+		struct range_q q = {c->old_addr, 0, use_table()};
+		return (int)nc_on_shim_stack(shared_here, &q);
 	}
 	return 1;
 }

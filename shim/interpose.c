@@ -570,8 +570,9 @@ static __attribute__((noreturn)) void exit_now(int status)
  * be cut short): glibc runs a handler registered while exiting after the one
  * that registers it, _dl_fini (the destructors) included. musl runs exit
  * handlers before destructors: there the end comes in our destructor. */
-static void finish_last(void)
+static void finish_last(void *unused)
 {
+	(void)unused;
 	int code = finish_process(-1);
 	if (code != -1) {
 		fflush(NULL);
@@ -579,13 +580,19 @@ static void finish_last(void)
 	}
 }
 
+#ifdef __GLIBC__
+/* Registered for no object (atexit would tie it to ours, and our own finalizer
+ * would run it at once, before the destructors of the libraries after us). */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+#endif
+
 __attribute__((destructor)) static void nc_finish(void)
 {
 #ifdef __GLIBC__
-	if (atexit(finish_last) == 0)
+	if (__cxa_atexit(finish_last, 0, 0) == 0)
 		return;
 #endif
-	finish_last();
+	finish_last(0);
 }
 
 /* _exit and _Exit skip destructors: the summary and exitcode happen here. */

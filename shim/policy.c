@@ -11,6 +11,7 @@
 #include "options.h"
 #include "own.h"
 #include "regions.h"
+#include "stack.h"
 #include "sys.h"
 #include "tally.h"
 #include "vmas.h"
@@ -63,22 +64,43 @@ static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t 
 	return own ? "own" : 0;
 }
 
+static long log_own(void *call)
+{
+	struct nc_vmas s;
+	nc_vmas_begin(&s, NC_OPT(check) == NC_CHECK_TABLE);
+	nc_report_attempt(&s, call, NC_EV_PERMITTED, "own");
+	nc_vmas_end(&s);
+	return 0;
+}
+
 int nc_own_shortcut(const struct nc_call *c, uintptr_t end)
 {
 	if (!(NC_OPT(allow) & NC_ALLOW_OWN) || !nc_own_covers(c->addr, end))
 		return 0;
-	if (NC_OPT(verbosity)) {
-		struct nc_vmas s;
-		nc_vmas_begin(&s, NC_OPT(check) == NC_CHECK_TABLE);
-		nc_report_attempt(&s, c, NC_EV_PERMITTED, "own");
-		nc_vmas_end(&s);
-	}
+	if (NC_OPT(verbosity))
+		nc_on_shim_stack(log_own, (void *)c);
 	return 1;
 }
 
-/* One lookup session serves the policy and the log line. */
+struct verdict {
+	const struct nc_call *c;
+	int use_table;
+};
+
+static long verdict(void *arg);
+
+/* On the shim's stack (stack.h): the lookups and the log line are big. */
 int nc_overlap_verdict(const struct nc_call *c, int use_table)
 {
+	struct verdict v = {c, use_table};
+	return (int)nc_on_shim_stack(verdict, &v);
+}
+
+/* One lookup session serves the policy and the log line. */
+static long verdict(void *arg)
+{
+	const struct nc_call *c = ((struct verdict *)arg)->c;
+	int use_table = ((struct verdict *)arg)->use_table;
 	struct nc_vmas s;
 	nc_vmas_begin(&s, use_table);
 	const char *why = allowed_reason(&s, c->addr, nc_range_end(c->addr, c->len));

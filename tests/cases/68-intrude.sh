@@ -52,7 +52,7 @@ refused_lines() { grep -c -e '^noclobber: refused ' -e '"event":"refused"' "$1";
 # shim's run the same output and status, with no refusal logged.
 in_compare() {
 	local label=$1 case=$2 want=$3 opts=${4:-} arg=${5:-}
-	in_go "${in_t:-30}" "${in_pre:-}" - "$case" $arg
+	in_go "${in_t:-30}" "${in_pre:-}" - "$case" ${arg:+"$arg"}
 	local ref_out=$in_out ref_rc=$in_rc
 	if grep -q "^$case skip: " <<<"$ref_out"; then
 		skipped "intrude[$label]" "$(sed -n "s/^$case skip: //p" <<<"$ref_out" | head -1)"
@@ -60,7 +60,7 @@ in_compare() {
 	fi
 	why="reference run, status $ref_rc: $ref_out"
 	expect "intrude[$label]: without the shim, the program says: $want" test "$ref_rc:$ref_out" = "0:$want"
-	in_go "${in_t:-30}" "${in_pre_shim:-$SHIM}" "$opts" "$case" $arg
+	in_go "${in_t:-30}" "${in_pre_shim:-$SHIM}" "$opts" "$case" ${arg:+"$arg"}
 	why="with the shim${opts:+ ($opts)}: status $in_rc$([ $in_rc = 124 ] && echo ' (hung: killed by timeout)'): $in_out
 stderr: $(in_errs)"
 	expect "intrude[$label]: same output and status with the shim${opts:+ ($opts)}, nothing refused" \
