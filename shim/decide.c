@@ -217,6 +217,26 @@ long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 	return r;
 }
 
+static long rebuild_here(void *unused)
+{
+	(void)unused;
+	struct nc_vmas s;
+	struct nc_vma v;
+	nc_vmas_begin(&s, use_table());
+	for (uintptr_t at = 0; nc_vmas_find(&s, at, 1, &v) == 1 && v.end > at; at = v.end)
+		if (v.kind == NC_RK_ANON && !(v.perms & NC_PERM_S) && !v.inode)
+			nc_own_add(v.start, v.end);
+	nc_vmas_end(&s);
+	static int said;
+	if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		nc_report_notice("a siglongjmp out of a signal handler cut short a change to the shim's record "
+				 "of this process's own mappings: every private anonymous mapping now counts as "
+				 "its own");
+	return 0;
+}
+
+void nc_own_rebuild(void) { nc_on_shim_stack(rebuild_here, 0); }
+
 void nc_note_mapping(uintptr_t r, size_t len, int flags)
 {
 	uintptr_t end = nc_own_extent(r, len, flags);

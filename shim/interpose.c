@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,12 +213,39 @@ static long set_errno(long r)
 
 static void *ptr_result(long r) { return (void *)set_errno(r); }
 
+/* Where this thread's outermost shim call began: a call that finds itself
+ * "inside the shim" but starts above that frame, not on a signal stack, is not
+ * nested: the earlier call was left by a siglongjmp out of a signal handler (a
+ * timeout pattern), and never returned. */
+static __thread uintptr_t entry_frame __attribute__((tls_model("initial-exec")));
+
+static int left_by_longjmp(uintptr_t here)
+{
+	/* A handler's call is deeper by a signal frame at least (over a KiB); the
+	 * margin covers the shim's own frames between the two places measured. */
+	if (here + 512 < entry_frame)
+		return 0; /* deeper on the same stack: a handler's call */
+	stack_t ss;
+	return nc_syscall6(SYS_sigaltstack, 0, (long)&ss, 0, 0, 0, 0) == 0 && !(ss.ss_flags & SS_ONSTACK);
+}
+
 /* Enter shim code: options ready, and not already inside the shim on this thread
  * (a signal handler that maps while we hold a lock must not wait for it). */
-static int enter(void)
+static __attribute__((always_inline)) inline int enter(void)
 {
 	nc_init_options();
-	return in_shim++ == 0;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	int cut = 0;
+	if (in_shim > 0 && left_by_longjmp(here)) {
+		in_shim = 0;
+		cut = nc_own_abandoned();
+	}
+	if (in_shim++)
+		return 0;
+	entry_frame = here;
+	if (cut)
+		nc_own_rebuild();
+	return 1;
 }
 
 static void leave(void) { in_shim--; }
@@ -313,6 +341,7 @@ static inline void *plain_mmap(libc_mmap_fn fn, void *addr, size_t len, int prot
 	void *p = fn(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED) {
 		in_shim++;
+		entry_frame = (uintptr_t)__builtin_frame_address(0);
 		nc_note_mapping((uintptr_t)p, len, flags);
 		in_shim--;
 	}
@@ -343,6 +372,7 @@ NC_EXPORT int munmap(void *addr, size_t len)
 	if (__builtin_expect(fn && !in_shim, 1)) {
 		struct nc_own_taken t;
 		in_shim++;
+		entry_frame = (uintptr_t)__builtin_frame_address(0);
 		nc_unmap_begin(addr, len, &t);
 		int r = fn(addr, len);
 		nc_own_settle(&t, r == 0);
@@ -506,6 +536,7 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+	nc_tid_cache = 0; /* a new thread id */
 	__atomic_store_n(&nc_fork_holder, 0, __ATOMIC_RELEASE);
 	nc_lock_reset(&nc_table_lock);
 	nc_own_after_fork(fork_took.own, 1);

@@ -3,3 +3,4 @@
 
 __thread int nc_depth __attribute__((tls_model("initial-exec")));
 const void *nc_fork_holder;
+__thread int nc_tid_cache __attribute__((tls_model("initial-exec")));

@@ -104,4 +104,72 @@ static inline void nc_lock_reset(nc_lock_t *l)
 	l->serving = 0;
 }
 
+/* A lock whose word names its holder (the thread id), for the one lock taken
+ * on the common path, where signals are not blocked: a thread that jumps out
+ * of a signal handler (siglongjmp) that interrupted it while it held the lock,
+ * or waited for it, leaves no ticket behind, and can tell on its return that
+ * the lock is still its own (nc_mutex_mine). Not fair; it is held for a few
+ * hundred instructions at a time. */
+typedef struct {
+	int word; /* 0 free; else the holder's tid, with NC_MUTEX_WAITERS when some sleep */
+} nc_mutex_t;
+#define NC_MUTEX_WAITERS 0x40000000
+
+extern __thread int nc_tid_cache __attribute__((tls_model("initial-exec")));
+static inline int nc_tid(void)
+{
+	int t = nc_tid_cache;
+	if (!t)
+		t = nc_tid_cache = (int)nc_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	return t;
+}
+
+static inline int nc_mutex_mine(nc_mutex_t *m)
+{
+	return (__atomic_load_n(&m->word, __ATOMIC_RELAXED) & ~NC_MUTEX_WAITERS) == nc_tid();
+}
+
+static inline void nc_mutex_lock(nc_mutex_t *m)
+{
+	if (nc_forking_here())
+		return;
+	int me = nc_tid(), w = 0;
+	if (__atomic_compare_exchange_n(&m->word, &w, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	for (int spins = 0;; spins++) {
+		w = __atomic_load_n(&m->word, __ATOMIC_RELAXED);
+		if (!w) {
+			/* Waiters may remain: take it marked, so the unlock wakes one. */
+			if (__atomic_compare_exchange_n(&m->word, &w, spins < 100 ? me : me | NC_MUTEX_WAITERS, 0,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				return;
+			continue;
+		}
+		if (spins < 100) {
+			nc_cpu_relax();
+			continue;
+		}
+		if (!(w & NC_MUTEX_WAITERS) &&
+		    !__atomic_compare_exchange_n(&m->word, &w, w | NC_MUTEX_WAITERS, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		nc_syscall6(SYS_futex, (long)&m->word, NC_FUTEX_WAIT_PRIVATE, w | NC_MUTEX_WAITERS, 0, 0, 0);
+	}
+}
+
+static inline int nc_mutex_trylock(nc_mutex_t *m)
+{
+	if (nc_forking_here())
+		return 1;
+	int w = 0;
+	return __atomic_compare_exchange_n(&m->word, &w, nc_tid(), 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void nc_mutex_unlock(nc_mutex_t *m)
+{
+	if (nc_forking_here())
+		return;
+	if (__atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE) & NC_MUTEX_WAITERS)
+		nc_syscall6(SYS_futex, (long)&m->word, NC_FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
 #endif

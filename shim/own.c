@@ -4,7 +4,11 @@
 #include "lock.h"
 
 static struct nc_rset set = {.part = NC_ARENA_OWN, .merge = 1};
-static nc_lock_t lock;
+static nc_mutex_t lock;
+/* Whether the set is half-way through a change: what a thread that jumped out
+ * of a signal handler (siglongjmp) while holding the lock leaves behind, to be
+ * put right when it comes back (nc_own_abandoned). */
+static int changing;
 static int incomplete;
 
 static void lost(void) { __atomic_store_n(&incomplete, 1, __ATOMIC_RELAXED); }
@@ -44,8 +48,10 @@ static void enqueue(int op, uintptr_t start, uintptr_t end)
 
 static void apply(int op, uintptr_t start, uintptr_t end)
 {
+	changing = 1;
 	if (op == OP_ADD ? nc_rset_add(&set, start, end) < 0 : nc_rset_remove(&set, start, end, 0, 0) < 0)
 		lost();
+	changing = 0;
 }
 
 /* Under the lock: what handlers queued first. */
@@ -64,8 +70,23 @@ static int nested(void) { return nc_depth > 1 && !nc_forking_here(); }
 
 static void take_lock(void)
 {
-	nc_lock(&lock);
+	nc_mutex_lock(&lock);
 	drain();
+}
+
+static void release(void) { nc_mutex_unlock(&lock); }
+
+int nc_own_abandoned(void)
+{
+	if (!nc_mutex_mine(&lock))
+		return 0;
+	int cut = changing;
+	if (cut) { /* cut off half-way: the set cannot be trusted */
+		nc_rset_clear(&set);
+		changing = 0;
+	}
+	release();
+	return cut;
 }
 
 void nc_own_add(uintptr_t start, uintptr_t end)
@@ -78,7 +99,7 @@ void nc_own_add(uintptr_t start, uintptr_t end)
 	}
 	take_lock();
 	apply(OP_ADD, start, end);
-	nc_unlock(&lock);
+	release();
 }
 
 void nc_own_remove(uintptr_t start, uintptr_t end)
@@ -91,17 +112,17 @@ void nc_own_remove(uintptr_t start, uintptr_t end)
 	}
 	take_lock();
 	apply(OP_REMOVE, start, end);
-	nc_unlock(&lock);
+	release();
 }
 
 /* A handler's question: the set itself if it can be had without waiting, else
  * what the handlers queued (a mapping made in a handler, then replaced by it). */
 static int covers_nested(uintptr_t start, uintptr_t end)
 {
-	if (nc_trylock(&lock)) {
+	if (nc_mutex_trylock(&lock)) {
 		drain();
 		int yes = nc_rset_covers(&set, start, end);
-		nc_unlock(&lock);
+		release();
 		return yes;
 	}
 	int yes = 0;
@@ -125,7 +146,7 @@ void nc_own_add_growsdown(uintptr_t start, uintptr_t end)
 	take_lock();
 	if (nc_rset_add(&grows, start, end) < 0)
 		lost();
-	nc_unlock(&lock);
+	release();
 }
 
 int nc_own_grown(uintptr_t vstart, uintptr_t vend)
@@ -138,7 +159,7 @@ int nc_own_grown(uintptr_t vstart, uintptr_t vend)
 	struct nc_range g;
 	int yes = nc_rset_find(&grows, vend - 1, &g) && g.end == vend && g.start >= vstart &&
 		  nc_rset_covers(&set, g.start, g.end);
-	nc_unlock(&lock);
+	release();
 	return yes;
 }
 
@@ -148,7 +169,7 @@ int nc_own_covers(uintptr_t start, uintptr_t end)
 		return covers_nested(start, end);
 	take_lock();
 	int yes = nc_rset_covers(&set, start, end);
-	nc_unlock(&lock);
+	release();
 	return yes;
 }
 
@@ -162,13 +183,15 @@ void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
 		return;
 	take_lock();
 	if (nc_rset_count_in(&set, start, end) <= NC_OWN_TAKEN_MAX) {
+		changing = 1;
 		long k = nc_rset_remove(&set, start, end, t->piece, NC_OWN_TAKEN_MAX);
+		changing = 0;
 		if (k >= 0) {
 			t->n = (size_t)k;
 			t->after = 0;
 		}
 	}
-	nc_unlock(&lock);
+	release();
 }
 
 void nc_own_settle(struct nc_own_taken *t, int unmapped)
@@ -176,7 +199,7 @@ void nc_own_settle(struct nc_own_taken *t, int unmapped)
 	if (unmapped && t->start < t->end && !nested()) {
 		take_lock();
 		nc_rset_remove(&grows, t->start, t->end, 0, 0);
-		nc_unlock(&lock);
+		release();
 	}
 	if (t->after ? !unmapped : unmapped)
 		return;
@@ -194,14 +217,14 @@ void nc_own_settle(struct nc_own_taken *t, int unmapped)
 	take_lock();
 	for (size_t i = 0; i < t->n; i++)
 		apply(OP_ADD, t->piece[i].start, t->piece[i].end);
-	nc_unlock(&lock);
+	release();
 }
 
 int nc_own_before_fork(int nested_fork)
 {
 	if (nested_fork)
-		return nc_trylock(&lock);
-	nc_lock(&lock);
+		return nc_mutex_trylock(&lock);
+	nc_mutex_lock(&lock);
 	return 1;
 }
 
@@ -210,11 +233,11 @@ void nc_own_after_fork(int taken, int child)
 	if (!child) {
 		if (taken) {
 			drain();
-			nc_unlock(&lock);
+			release();
 		}
 		return;
 	}
-	nc_lock_reset(&lock);
+	lock.word = 0;
 	if (!taken) { /* the interrupted frame may have been half-way through a change */
 		nc_rset_clear(&set);
 		lost();
@@ -225,7 +248,7 @@ size_t nc_own_count(void)
 {
 	take_lock();
 	size_t n = nc_rset_count(&set);
-	nc_unlock(&lock);
+	release();
 	return n;
 }
 

@@ -49,6 +49,11 @@ void nc_own_settle(struct nc_own_taken *t, int unmapped);
  * replacement may then be of the program's own memory, and the log says so. */
 int nc_own_incomplete(void);
 
+/* This thread left shim code without returning (siglongjmp out of a signal
+ * handler that interrupted it): release what it held. Returns 1 if it was
+ * changing the set: then the set is empty, to be rebuilt (nc_own_rebuild). */
+int nc_own_abandoned(void);
+
 /* Fork: before_fork returns whether the set was taken (it is not waited for from
  * a handler that interrupted the shim); the child of a fork that could not take
  * it cannot trust its copy, and starts empty (and says so). */

@@ -246,6 +246,12 @@ static void say_once(int *said, const char *what)
 	nc_log_line(b.p, b.len);
 }
 
+void nc_report_notice(const char *what)
+{
+	int said = 0;
+	say_once(&said, what);
+}
+
 void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
 {
 	struct nc_facts f = {0};

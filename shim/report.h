@@ -90,6 +90,9 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 void nc_format_text_summary(char *line, size_t cap, size_t *len, const struct nc_summary *s);
 void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc_summary *s);
 
+/* One line about the shim itself (not an attempt), text or JSON. */
+void nc_report_notice(const char *what);
+
 /* The executable's base name. */
 const char *nc_program_name(void);
 
