@@ -16,7 +16,7 @@
 #              in warn mode), then the distinct victims and callers
 #   shim memory  in the busiest worker (largest arena), sampled 1 s after the
 #              start and 1 s before the end: Rss of the shim's arena (its one
-#              376 kB region: the first slices of the own set, attachments,
+#              440 kB region: the first slices of the own set, attachments,
 #              region table, names) + of libnoclobber.so's own mappings; and the
 #              worker's VmRSS. Growth between the two samples would be a leak.
 # Environment: NOCLOBBER_LIB (default: ../build/libnoclobber.so next to this
@@ -73,7 +73,7 @@ descendants() {
 }
 
 # One line for the busiest worker below PID: "pid arena_rss_kB lib_rss_kB vmrss_kB".
-# The shim's arena is its one anonymous region of exactly 376 kB (a table that
+# The shim's arena is its one anonymous region of exactly 440 kB (a table that
 # outgrows its slice moves to a mapping of its own, not counted here).
 sample() {
 	local p best_pid=- best_a=0 best_l=0 best_v=0 q a l v
@@ -83,7 +83,7 @@ sample() {
 			/^Size:/ { size = $2 }
 			/^Rss:/ {
 				if (path ~ /libnoclobber/) librss += $2
-				else if (anon && size == 376) arena += $2
+				else if (anon && size == 440) arena += $2
 			}
 			END { if (NR) print pid, arena + 0, librss + 0 }' "/proc/$p/smaps" 2>/dev/null)
 		[ -n "${q:-}" ] || continue

@@ -23,7 +23,7 @@ enum nc_arena_part {
 	NC_ARENA_PARTS
 };
 
-#define NC_STACK_SLOTS 4 /* stacks of 32 KiB */
+#define NC_STACK_SLOTS 4 /* stack.c: 48 KiB each */
 
 /* Base of a part, or NULL if the arena could not be mapped; *size gets its size. */
 void *nc_arena_part(enum nc_arena_part part, size_t *size);

@@ -26,6 +26,7 @@
 #include "own.h"
 #include "regions.h"
 #include "report.h"
+#include "stack.h"
 #include "sys.h"
 #include "tally.h"
 #include "vmas.h"
@@ -239,6 +240,7 @@ static __attribute__((always_inline)) inline int enter(void)
 	if (in_shim > 0 && left_by_longjmp(here)) {
 		in_shim = 0;
 		cut = nc_own_abandoned();
+		nc_stack_abandoned();
 	}
 	if (in_shim++)
 		return 0;

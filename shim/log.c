@@ -50,10 +50,15 @@ static int path_has_pid(const char *p)
 	return 0;
 }
 
+/* Under open_lock (say is called from open_log alone): not on the caller's
+ * stack, which may be small. */
+static char say_line[NC_PATH_MAX + 160];
+static char open_path[NC_PATH_MAX + 300];
+
 static void say(const char *what, const char *path, long err)
 {
-	char line[NC_PATH_MAX + 160];
-	struct nc_buf e = NC_BUF_INIT(line);
+	char *line = say_line;
+	struct nc_buf e = {line, 0, sizeof(say_line), 0};
 	e.cap -= 1;
 	nc_buf_str(&e, "noclobber: ");
 	nc_buf_str(&e, what);
@@ -82,8 +87,8 @@ static int open_log(void)
 		    0, 0);
 		return 2;
 	}
-	char path[NC_PATH_MAX + 300];
-	struct nc_buf b = NC_BUF_INIT(path);
+	char *path = open_path;
+	struct nc_buf b = {path, 0, sizeof(open_path), 0};
 	for (const char *p = nc_opts.log_path; *p; p++) {
 		if (p[0] == '%' && p[1] == 'p') {
 			nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
@@ -99,7 +104,7 @@ static int open_log(void)
 		nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
 		nc_buf_str(&b, ".log");
 	}
-	if (b.truncated || b.len >= sizeof(path)) {
+	if (b.truncated || b.len >= sizeof(open_path)) {
 		say("log_path is too long", 0, 0);
 		return 2;
 	}
@@ -234,8 +239,44 @@ long nc_log_stderr(const char *line, size_t len)
 
 void nc_log_prepare(void) { (void)current_fd(); }
 
+/* Lines made on the shim's stack, where signals are blocked, wait there: a
+ * log sink may block (a FIFO nobody opened yet, a full pipe), and the program
+ * must stay interruptible meanwhile. They are written once the call is back
+ * on the caller's stack (stack.c). */
+static __thread struct nc_log_held *held __attribute__((tls_model("initial-exec")));
+
+void nc_log_hold(struct nc_log_held *h)
+{
+	h->len = 0;
+	held = h;
+}
+
+void nc_log_release(struct nc_log_held *h)
+{
+	held = 0;
+	for (size_t at = 0; at < h->len;) {
+		size_t n = 0;
+		while (at + n < h->len && h->text[at + n++] != '\n')
+			;
+		nc_log_line(h->text + at, n);
+		at += n;
+	}
+	h->len = 0;
+}
+
 void nc_log_line(const char *line, size_t len)
 {
+	struct nc_log_held *h = held;
+	if (h) {
+		if (h->len + len <= sizeof(h->text)) {
+			__builtin_memcpy(h->text + h->len, line, len);
+			h->len += len;
+		} else {
+			__atomic_add_fetch(&nc_log_dropped, 1, __ATOMIC_RELAXED);
+			nc_tally_line(-ENOBUFS, 0);
+		}
+		return;
+	}
 	int fd = current_fd();
 	long r = fd == 2 ? nc_log_stderr(line, len)
 		 : log_regular ? nc_sys_write_all(fd, line, len)

@@ -9,6 +9,15 @@
 /* Write one complete line (the caller ends it with '\n'). */
 void nc_log_line(const char *line, size_t len);
 
+/* Holding lines back (see log.c): between hold and release, nc_log_line on
+ * this thread only appends to h; release writes them. */
+struct nc_log_held {
+	size_t len;
+	char text[16384 - sizeof(size_t)];
+};
+void nc_log_hold(struct nc_log_held *h);
+void nc_log_release(struct nc_log_held *h);
+
 /* Lines that could not be written (ENOSPC, EPIPE, a closed stderr...). */
 extern unsigned long nc_log_dropped;
 

@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "lock.h"
+#include "log.h"
 #include "sys.h"
 
 /* nc_stack_call(top, fn, arg): call fn(arg) with the stack pointer at top, and
@@ -83,10 +84,18 @@ __asm__(".text\n"
 #define NC_HAVE_STACK_CALL 1
 #endif
 
-/* Slots: a bit each in busy. A thread that finds them all taken waits: the
- * holders are other threads, on their way out (this one is not nested: the
- * slow path is never taken from a handler that interrupted the shim). */
+/* Slots: a bit each in busy; the thread that holds one in owner[]. A thread
+ * that finds them all taken waits: the holders are other threads, on their
+ * way out (the slow path is never taken from a handler that interrupted the
+ * shim). A slot is a stack and the log lines made on it (log.h), written once
+ * signals are back. */
 static unsigned busy;
+static int owner[NC_STACK_SLOTS];
+
+struct slot {
+	struct nc_log_held lines;
+	char stack[];
+};
 
 static int take_slot(void)
 {
@@ -94,8 +103,10 @@ static int take_slot(void)
 		unsigned b = __atomic_load_n(&busy, __ATOMIC_ACQUIRE);
 		for (int i = 0; i < NC_STACK_SLOTS; i++)
 			if (!(b & (1u << i)) &&
-			    __atomic_compare_exchange_n(&busy, &b, b | (1u << i), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			    __atomic_compare_exchange_n(&busy, &b, b | (1u << i), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				owner[i] = nc_tid();
 				return i;
+			}
 		if (b == (1u << NC_STACK_SLOTS) - 1)
 			nc_syscall6(SYS_futex, (long)&busy, NC_FUTEX_WAIT_PRIVATE, b, 0, 0, 0);
 	}
@@ -103,8 +114,16 @@ static int take_slot(void)
 
 static void give_slot(int i)
 {
+	owner[i] = 0;
 	__atomic_and_fetch(&busy, ~(1u << i), __ATOMIC_RELEASE);
 	nc_syscall6(SYS_futex, (long)&busy, NC_FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+void nc_stack_abandoned(void)
+{
+	for (int i = 0; i < NC_STACK_SLOTS; i++)
+		if ((__atomic_load_n(&busy, __ATOMIC_ACQUIRE) & (1u << i)) && owner[i] == nc_tid())
+			give_slot(i);
 }
 
 long nc_on_shim_stack(long (*fn)(void *), void *arg)
@@ -119,7 +138,10 @@ long nc_on_shim_stack(long (*fn)(void *), void *arg)
 	unsigned long all = ~0UL, old = 0;
 	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
 	int i = take_slot();
-	uintptr_t top = ((uintptr_t)stacks + (size_t)(i + 1) * (size / NC_STACK_SLOTS)) & ~(uintptr_t)15;
+	size_t slot_size = size / NC_STACK_SLOTS;
+	struct slot *sl = (struct slot *)(stacks + (size_t)i * slot_size);
+	uintptr_t top = ((uintptr_t)sl + slot_size) & ~(uintptr_t)15;
+	nc_log_hold(&sl->lines);
 	long r;
 #ifdef NC_HAVE_STACK_CALL
 	r = nc_stack_call((void *)top, fn, arg);
@@ -127,7 +149,8 @@ long nc_on_shim_stack(long (*fn)(void *), void *arg)
 	(void)top;
 	r = fn(arg);
 #endif
-	give_slot(i);
 	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	nc_log_release(&sl->lines);
+	give_slot(i);
 	return r;
 }

@@ -6,13 +6,17 @@
  * stacks in the shim's arena, at most 2 KiB of the caller's own being used.
  * While it runs, signals are blocked: a handler must not run on a stack that is
  * not the thread's (runtimes check where their handlers run), nor jump out of
- * shim code that holds a lock. Costs two sigprocmask calls, on the slow path
- * only (a call that overlaps something). */
+ * shim code that holds a lock. Log lines made there are written afterwards, on
+ * the caller's stack with signals back (a log sink may block for long). Costs
+ * two sigprocmask calls, on the slow path only (a call that overlaps something). */
 #ifndef NC_STACK_H
 #define NC_STACK_H
 
 /* fn(arg) on a shim stack, with signals blocked; on the caller's stack if no
  * shim stack can be had (no arena). */
 long nc_on_shim_stack(long (*fn)(void *), void *arg);
+/* This thread jumped out of a signal handler past a slot it held (while its
+ * lines were being written): free it. */
+void nc_stack_abandoned(void);
 
 #endif
