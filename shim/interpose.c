@@ -268,7 +268,8 @@ static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t l
 	}
 	struct nc_call c = {.door = NC_DOOR_MMAP, .name = name, .addr = (uintptr_t)addr, .len = len,
 			    .prot = prot, .flags = flags, .fd = fd, .offset = off,
-			    .caller_pc = (uintptr_t)caller};
+			    .caller_pc = (uintptr_t)caller,
+			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	long r = nc_do_mmap(&c, next_fn);
 	leave();
 	return r;
@@ -297,7 +298,8 @@ static long mremap_door(const char *name, void *old, size_t old_len, size_t new_
 	}
 	struct nc_call c = {.door = NC_DOOR_MREMAP, .name = name, .addr = (uintptr_t)new_addr,
 			    .len = new_len, .flags = flags, .old_addr = (uintptr_t)old,
-			    .old_len = old_len, .caller_pc = (uintptr_t)caller};
+			    .old_len = old_len, .caller_pc = (uintptr_t)caller,
+			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	long r = nc_do_mremap(&c, next_fn);
 	leave();
 	return r;
@@ -311,7 +313,8 @@ static long shmat_door(const char *name, int shmid, const void *addr, int flags,
 		return next_fn(shmid, addr, flags);
 	}
 	struct nc_call c = {.door = NC_DOOR_SHMAT, .name = name, .addr = (uintptr_t)addr,
-			    .flags = flags, .shmid = shmid, .caller_pc = (uintptr_t)caller};
+			    .flags = flags, .shmid = shmid, .caller_pc = (uintptr_t)caller,
+			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	long r = nc_do_shmat(&c, next_fn);
 	leave();
 	return r;

@@ -264,6 +264,12 @@ void nc_log_release(struct nc_log_held *h)
 	h->len = 0;
 }
 
+void nc_log_write_held(void)
+{
+	if (held)
+		nc_log_release(held);
+}
+
 void nc_log_line(const char *line, size_t len)
 {
 	struct nc_log_held *h = held;

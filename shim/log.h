@@ -17,6 +17,8 @@ struct nc_log_held {
 };
 void nc_log_hold(struct nc_log_held *h);
 void nc_log_release(struct nc_log_held *h);
+/* Write what is held now (the process is about to abort). */
+void nc_log_write_held(void);
 
 /* Lines that could not be written (ENOSPC, EPIPE, a closed stderr...). */
 extern unsigned long nc_log_dropped;

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 
+#include "log.h"
 #include "options.h"
 #include "own.h"
 #include "regions.h"
@@ -27,15 +28,14 @@ static int is_reservation(const struct nc_vma *v)
  * pointer, not the main [stack]. Threads the program creates get their stacks
  * from libc, behind the shim's back, but a thread that remaps part of its own
  * stack (a JVM committing its guard zone) is touching nothing of anyone else's. */
-static int is_own_thread_stack(const struct nc_vma *v)
+static int is_own_thread_stack(const struct nc_vma *v, uintptr_t sp)
 {
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	return v->start <= sp && sp < v->end && v->kind == NC_RK_ANON && v->inode == 0 &&
 	       !(v->perms & NC_PERM_S);
 }
 
 /* Why allow= lets [start, end) be replaced, or NULL if something there is protected. */
-static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t end)
+static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t end, uintptr_t sp)
 {
 	unsigned allow = (unsigned)NC_OPT(allow);
 	if (!allow || s->err) /* no /proc: only the own set (checked before) can vouch */
@@ -44,7 +44,7 @@ static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t 
 	int own = 0, reserved = 0, protected = 0;
 	for (uintptr_t at = start; at < end && nc_vmas_find(s, at, 1, &v) == 1 && v.start < end; at = v.end) {
 		uintptr_t a = v.start > start ? v.start : start, z = v.end < end ? v.end : end;
-		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v) || nc_own_grown(v.start, v.end)))
+		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v, sp) || nc_own_grown(v.start, v.end)))
 			own = 1;
 		else if ((allow & NC_ALLOW_RESERVED) && is_reservation(&v))
 			reserved = 1;
@@ -103,7 +103,7 @@ static long verdict(void *arg)
 	int use_table = ((struct verdict *)arg)->use_table;
 	struct nc_vmas s;
 	nc_vmas_begin(&s, use_table);
-	const char *why = allowed_reason(&s, c->addr, nc_range_end(c->addr, c->len));
+	const char *why = allowed_reason(&s, c->addr, nc_range_end(c->addr, c->len), c->caller_sp);
 	int go_on;
 	if (why) {
 		if (NC_OPT(verbosity))
@@ -120,6 +120,7 @@ static long verdict(void *arg)
 		case NC_MODE_ABORT:
 			nc_report_attempt(&s, c, NC_EV_ABORTING, 0);
 			nc_vmas_end(&s);
+			nc_log_write_held();
 			abort();
 		default:
 			nc_report_attempt(&s, c, NC_EV_REFUSED, 0);

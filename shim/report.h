@@ -23,6 +23,7 @@ struct nc_call {
 	size_t old_len;
 	int shmid; /* shmat */
 	uintptr_t caller_pc;
+	uintptr_t caller_sp; /* where the caller's stack is (the slow path runs on another) */
 };
 
 enum nc_event {
