@@ -190,25 +190,20 @@ static int kept_text_fd(void)
 	return fd;
 }
 
-void nc_vmas_sandbox_prepare(void)
+/* The kept descriptor opened now, if it is not open yet (and it can be kept:
+ * one that cannot is closed, and the table will say it cannot be read). */
+static void keep_maps_fd(int text_only)
 {
 	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
 		return;
 	int passing;
-	long fd = maps_fd(&passing, nc_sys_getpid(), 1);
-	if (fd >= 0 && passing)
-		nc_sys_close((int)fd); /* not kept: the table will say it cannot be read */
-}
-
-void nc_vmas_open_early(void)
-{
-	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
-		return;
-	int passing;
-	long fd = maps_fd(&passing, nc_sys_getpid(), 0);
+	long fd = maps_fd(&passing, nc_sys_getpid(), text_only);
 	if (fd >= 0 && passing)
 		nc_sys_close((int)fd);
 }
+
+void nc_vmas_sandbox_prepare(void) { keep_maps_fd(1); }
+void nc_vmas_open_early(void) { keep_maps_fd(0); }
 
 void nc_vmas_sandbox_begin(void) { __atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED); }
 
