@@ -241,6 +241,7 @@ static __attribute__((always_inline)) inline int enter(void)
 		in_shim = 0;
 		cut = nc_own_abandoned();
 		nc_stack_abandoned();
+		nc_log_abandoned();
 	}
 	if (in_shim++)
 		return 0;

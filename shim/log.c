@@ -28,7 +28,9 @@ static int log_fd = -1;
 static dev_t log_dev;
 static ino_t log_ino;
 static int log_regular; /* a regular file: no reader to go away, no SIGPIPE */
-static nc_lock_t open_lock;
+/* Taken where signals may arrive (lines are written on the caller's stack):
+ * a holder that jumps out of a handler is known by name (nc_log_abandoned). */
+static nc_mutex_t open_lock;
 unsigned long nc_log_dropped;
 
 long nc_log_stderr(const char *line, size_t len);
@@ -145,13 +147,13 @@ static int current_fd(void)
 		return fd;
 	if (fd == 2)
 		return fd;
-	nc_lock(&open_lock);
+	nc_mutex_lock(&open_lock);
 	fd = log_fd;
 	if (fd < 0 || (fd > 2 && !still_ours(fd))) {
 		fd = nc_opts.log_path[0] ? open_log() : 2;
 		__atomic_store_n(&log_fd, fd, __ATOMIC_RELEASE);
 	}
-	nc_unlock(&open_lock);
+	nc_mutex_unlock(&open_lock);
 	return fd;
 }
 
@@ -239,6 +241,12 @@ long nc_log_stderr(const char *line, size_t len)
 
 void nc_log_prepare(void) { (void)current_fd(); }
 
+void nc_log_abandoned(void)
+{
+	if (nc_mutex_mine(&open_lock))
+		nc_mutex_unlock(&open_lock);
+}
+
 /* Lines made on the shim's stack, where signals are blocked, wait there: a
  * log sink may block (a FIFO nobody opened yet, a full pipe), and the program
  * must stay interruptible meanwhile. They are written once the call is back
@@ -294,7 +302,7 @@ void nc_log_line(const char *line, size_t len)
 
 void nc_log_after_fork_child(void)
 {
-	nc_lock_reset(&open_lock);
+	open_lock.word = 0;
 	nc_log_dropped = 0;
 	if (log_fd > 2 && path_has_pid(nc_opts.log_path)) {
 		if (still_ours(log_fd)) /* else the program's file took the number: not ours to close */

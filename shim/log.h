@@ -32,6 +32,9 @@ void nc_log_note_stderr(void);
 /* Open the log now (a sandbox is about to forbid open). */
 void nc_log_prepare(void);
 
+/* This thread jumped out of a signal handler while opening the log. */
+void nc_log_abandoned(void);
+
 /* After fork: a log_path with %p names a new file for the child. */
 void nc_log_after_fork_child(void);
 
