@@ -25,17 +25,20 @@ struct nc_procmap_query {
 static int query_missing;
 int nc_sandboxed;
 
+static void refused(long r);
+
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
 	struct iovec local = {buf, n}, remote = {(void *)addr, n};
 	long r = nc_syscall6(SYS_process_vm_readv, nc_self_pid(), (long)&local, 1, (long)&remote, 1, 0);
-	if (r < 0)
+	if (r < 0) {
+		refused(r);
 		return (int)r;
+	}
 	return (size_t)r == n ? 0 : -EFAULT;
 }
 
 static int kept_text_fd(void);
-static void refused(long r);
 
 static int use_table(struct nc_vmas *s)
 {
