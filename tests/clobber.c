@@ -24,6 +24,7 @@
  * "intact" compares the target's first page with a copy taken before the call. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ static int find_map(const char *a, const char *b, uintptr_t *start, uintptr_t *e
 	int found = 0;
 	while (f && !found && fgets(line, sizeof(line), f))
 		if (strstr(line, a) && (!b || strstr(line, b)))
-			found = sscanf(line, "%lx-%lx", start, end) == 2;
+			found = sscanf(line, "%" SCNxPTR "-%" SCNxPTR, start, end) == 2;
 	if (f)
 		fclose(f);
 	return found;
@@ -81,7 +82,7 @@ static void *own(size_t pages, int prot)
 /* A mapping the shim does not see being made. */
 static void *foreign(uintptr_t at, size_t pages, int prot)
 {
-	long r = nc_syscall6(SYS_mmap, (long)at, (long)(pages * pg), prot,
+	long r = nc_sys_mmap((void *)(long)at, (long)(pages * pg), prot,
 			     MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED_NOREPLACE : 0), -1, 0);
 	if (nc_sys_failed(r)) {
 		fprintf(stderr, "raw mmap failed: %ld\n", r);
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 	if (!strcmp(door, "mmap"))
 		r = mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
 	else if (!strcmp(door, "syscall-mmap"))
-		r = (void *)syscall(SYS_mmap, target, len, rwx, anon | MAP_FIXED, -1, 0);
+		r = t_syscall_mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
 	else if (!strcmp(door, "mremap"))
 		r = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)target);
 	else if (!strcmp(door, "syscall-mremap"))

@@ -3,6 +3,7 @@
  * the call only raw system calls are used: without the shim, libc's text now has
  * a hole in it, and calling into libc could land in the blank page. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,7 +16,7 @@ static char maps[1 << 16];
 /* The lines from the first mention of libc to the last one. */
 static void show_libc_lines(void)
 {
-	long fd = nc_syscall6(SYS_open, (long)"/proc/self/maps", 0, 0, 0, 0, 0);
+	long fd = nc_syscall6(SYS_openat, -100 /* AT_FDCWD */, (long)"/proc/self/maps", 0, 0, 0, 0);
 	long n = 0, r;
 	while (fd >= 0 && n < (long)sizeof(maps) - 1 &&
 	       (r = nc_syscall6(SYS_read, fd, (long)(maps + n), (long)sizeof(maps) - 1 - n, 0, 0, 0)) > 0)
@@ -50,7 +51,7 @@ int main(void)
 	char line[4096];
 	FILE *f = fopen("/proc/self/maps", "r");
 	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "r-xp") && strstr(line, "/libc") && sscanf(line, "%lx-%lx", &s, &e) == 2)
+		if (strstr(line, "r-xp") && strstr(line, "/libc") && sscanf(line, "%" SCNxPTR "-%" SCNxPTR, &s, &e) == 2)
 			break;
 	if (f)
 		fclose(f);

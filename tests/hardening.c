@@ -173,7 +173,7 @@ static void interrupted_clobbers(long n)
 		t_write(1, "hardening: memfd\n");
 		t_exit(2);
 	}
-	long base = nc_syscall6(SYS_mmap, 0, (long)(VICTIMS * pg), PROT_READ, MAP_SHARED, fd, 0);
+	long base = nc_sys_mmap((void *)0, (long)(VICTIMS * pg), PROT_READ, MAP_SHARED, fd, 0);
 	if (base < 0 && base > -4096) {
 		t_write(1, "hardening: mmap\n");
 		t_exit(2);
@@ -250,7 +250,7 @@ static void interrupt_case(long n, const char *kind)
 static void hint_none_case(void)
 {
 	enum { PAGES = 41 };
-	long base = nc_syscall6(SYS_mmap, 0, (long)(PAGES * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long base = nc_sys_mmap((void *)0, (long)(PAGES * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base < 0 && base > -4096)
 		t_exit(2);
 	for (int i = 1; i < PAGES; i += 2)
@@ -311,7 +311,7 @@ static void maps_fd_case(const char *file)
 			   : "file=damaged\n");
 	pid_t child = fork();
 	if (child == 0) {
-		long page = nc_syscall6(SYS_mmap, 0, (long)pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long page = nc_sys_mmap((void *)0, (long)pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		snprintf(line, sizeof(line), "child_page=0x%lx\n", (unsigned long)page);
 		t_write(1, line);
 		one((uintptr_t)page, 1);
@@ -339,7 +339,7 @@ static void vfork_first_case(void)
 
 static void hint_below_case(void)
 {
-	long base = nc_syscall6(SYS_mmap, 0, (long)(200 * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long base = nc_sys_mmap((void *)0, (long)(200 * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base < 0 && base > -4096)
 		t_exit(2);
 	nc_syscall6(SYS_munmap, base, (long)(100 * pg), 0, 0, 0, 0);

@@ -36,7 +36,7 @@ struct hdr {
 	size_t base_off; /* user pointer - base */
 	size_t magic;
 };
-#define MAGIC 0x6f776e6d616c6c6fUL
+#define MAGIC ((size_t)0x6f776e6d616c6c6fULL)
 
 static unsigned long calls, early_calls;
 static void *volatile sink; /* keeps the compiler from eliding a malloc/free pair */

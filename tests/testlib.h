@@ -30,6 +30,19 @@ static inline void t_exit(int code)
 		nc_syscall6(SYS_exit_group, code, 0, 0, 0, 0, 0);
 }
 
+/* syscall(SYS_mmap, ...) as a program writes it on this architecture: on
+ * i386 that system call takes one pointer to the six arguments. */
+static inline void *t_syscall_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+#if defined(__i386__)
+	unsigned long block[6] = {(unsigned long)addr, len, (unsigned long)prot, (unsigned long)flags,
+				  (unsigned long)fd, (unsigned long)off};
+	return (void *)syscall(SYS_mmap, block);
+#else
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+#endif
+}
+
 /* Decimal into a static buffer, libc-free. */
 static inline const char *t_dec(long v)
 {
