@@ -22,6 +22,7 @@
 #include "log.h"
 #include "options.h"
 #include "own.h"
+#include "platform.h"
 #include "regions.h"
 #include "report.h"
 #include "sys.h"
@@ -121,8 +122,10 @@ static void nc_init_options(void)
 		_exit(1);
 	}
 	nc_log_note_stderr();
-	if (NC_OPT(help))
+	if (NC_OPT(help)) {
 		nc_options_print_help(2);
+		nc_platform_describe(2);
+	}
 	owner_pid = nc_self_pid();
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
 }
