@@ -24,10 +24,32 @@ struct nc_procmap_query {
 /* 1 once a kernel has said it has no PROCMAP_QUERY: stop asking. */
 static int query_missing;
 
+/* The same through a pipe: write(2) copies from our memory, or fails with
+ * EFAULT. For where process_vm_readv cannot read ourselves: qemu-user hands it
+ * guest addresses untranslated (and a seccomp policy may forbid it). */
+static int pipe_read(uintptr_t addr, char *buf, size_t n)
+{
+	int p[2];
+	if (nc_sys(SYS_pipe2, p, O_CLOEXEC, 0) < 0)
+		return -EFAULT;
+	int err = 0;
+	for (size_t done = 0; done < n && !err;) {
+		size_t k = n - done < 4096 ? n - done : 4096; /* within the pipe's capacity */
+		long w = nc_sys(SYS_write, p[1], addr + done, k);
+		err = w != (long)k || nc_sys_read(p[0], buf + done, k) != (long)k;
+		done += k;
+	}
+	nc_sys_close(p[0]);
+	nc_sys_close(p[1]);
+	return err ? -EFAULT : 0;
+}
+
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
 	struct iovec local = {buf, n}, remote = {(void *)addr, n};
 	long r = nc_syscall6(SYS_process_vm_readv, nc_self_pid(), (long)&local, 1, (long)&remote, 1, 0);
+	if (r == -EFAULT || r == -ENOSYS || r == -EPERM)
+		return pipe_read(addr, buf, n);
 	if (r < 0)
 		return (int)r;
 	return (size_t)r == n ? 0 : -EFAULT;
@@ -203,10 +225,23 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
 		return kind;
 	if (v->perms & NC_PERM_X)
 		return NC_RK_IMAGE;
+	/* The file's offset 0 is usually at start - offset; a loader that
+	 * places segments a page further apart than in the file (musl's libc)
+	 * puts it lower: walk down this file's mappings to it. */
 	struct nc_vma base;
 	uintptr_t at = v->start - (uintptr_t)v->offset;
-	if (query(s, at, 0, &base) != 1 || base.inode != v->inode || base.offset != 0)
+	int found = query(s, at, 0, &base) == 1 && base.inode == v->inode && base.offset == 0;
+	if (!found)
+		base.start = v->start;
+	for (int step = 0; !found && step < 8 && base.start > 0; step++) {
+		if (query(s, base.start - 1, 0, &base) != 1 || base.inode != v->inode || base.dev_major != v->dev_major ||
+		    base.dev_minor != v->dev_minor)
+			return kind;
+		found = base.offset == 0;
+	}
+	if (!found)
 		return kind;
+	at = base.start;
 	char magic[4];
 	if (nc_mem_read(at, magic, 4) == 0 && magic[0] == 0x7f && magic[1] == 'E' &&
 	    magic[2] == 'L' && magic[3] == 'F')

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -128,12 +129,12 @@ int main(int argc, char **argv)
 	uintptr_t s = 0, e = 0, target = 0;
 	int snap = 1; /* compare the target page afterwards */
 
-	if (!strcmp(t, "libc-text") && find_map(libc_path(), "r-xp", &s, &e)) {
-		target = s + ((e - s) / 2 & ~(pg - 1));
+	if (!strcmp(t, "libc-text")) {
+		target = t_libc_text_page(pg);
 	} else if (!strcmp(t, "libc-data") && find_map(libc_path(), "rw-p", &s, &e)) {
 		target = s;
-	} else if (!strcmp(t, "ldso") && find_map("/ld-", "r-xp", &s, &e)) {
-		target = s + ((e - s) / 2 & ~(pg - 1));
+	} else if (!strcmp(t, "ldso")) { /* the program's interpreter (musl's is its libc) */
+		target = t_text_page(getauxval(AT_BASE), pg);
 	} else if (!strcmp(t, "exe")) {
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -146,7 +147,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(t, "heap")) {
 		volatile char *m = malloc(64); /* make sure there is a [heap] */
 		m[0] = 1;
-		if (find_map("[heap]", NULL, &s, &e))
+		if (find_map("[heap]", "rw-p", &s, &e)) /* musl's starts with a guard page */
 			target = s;
 	} else if (!strcmp(t, "vdso") && find_map("[vdso]", NULL, &s, &e)) {
 		target = s;
