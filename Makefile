@@ -90,7 +90,12 @@ $(BUILD)/emu/qemu-launch: tests/emu/launch.c Makefile
 	@echo "  CC      $@ (host, static)"
 	@$(HOST_CC) -std=gnu11 -O1 $(WARN) -static -DNC_QEMU_TARGET='"$(TARGET)"' $< -o $@
 
-tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS) $(EMU_LAUNCH)
+$(BUILD)/tests/libmmap64spy.so: tests/spy/mmap64_spy.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(TEST_CFLAGS) -shared -fPIC $< -o $@ -ldl
+
+tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS) $(EMU_LAUNCH) $(BUILD)/tests/libmmap64spy.so
 
 check: tests
 	@NC_TARGET=$(TARGET) NC_BUILD=$(BUILD) NC_CC="$(CC) $(ARCH_FLAGS) $(ARCH_LDFLAGS)" bash tests/run.sh

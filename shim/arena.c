@@ -5,11 +5,14 @@
 
 #include "sys.h"
 
-/* Sizes: vm.max_map_count is 65530 by default, so room for 80k mappings. */
+/* Sizes: vm.max_map_count is 65530 by default, so room for 80k mappings. A
+ * 32-bit process has 3 or 4 GiB in all: there the table and its paths get a
+ * quarter (4.5 MiB in all instead of 13); a fuller table truncates paths. */
+#define NC_ARENA_BIG (sizeof(void *) == 8)
 static const size_t part_size[NC_ARENA_PARTS] = {
-	[NC_ARENA_OWN] = 1u << 20,     /* 65536 ranges of 16 bytes */
-	[NC_ARENA_REGIONS] = 4u << 20, /* 87381 entries of 48 bytes */
-	[NC_ARENA_NAMES] = (8u << 20) - (16u << 10), /* paths; a full table truncates them */
+	[NC_ARENA_OWN] = sizeof(void *) << 17, /* 65536 ranges of two pointers */
+	[NC_ARENA_REGIONS] = NC_ARENA_BIG ? 4u << 20 : 2u << 20, /* 87381 entries of 48 bytes (64-bit) */
+	[NC_ARENA_NAMES] = (NC_ARENA_BIG ? 8u << 20 : 2u << 20) - (16u << 10), /* paths */
 	[NC_ARENA_READBUF] = 16u << 10, /* here, not in .bss: untouched unless maps is read */
 };
 

@@ -7,6 +7,8 @@
  *                               MAP_FIXED over our own reservation (allowed)
  *   doors64 mmap2 FILE          i386: syscall(SYS_mmap2), offset in pages
  *   doors64 old-mmap-efault     i386: syscall(SYS_mmap) with a bad block pointer
+ *   doors64 reserve             32-bit: how many MiB of address space are
+ *                               left for the program, in 16 MiB reservations
  *
  * mmap64 is called through the name (dlsym), not through libc's header, which
  * may make it a macro for mmap (musl). Where libc's off_t is 64 bits this is
@@ -101,15 +103,14 @@ int main(int argc, char **argv)
 		int fd = big_file(argv[2]);
 		uintptr_t libc = t_libc_text_page(4096);
 		errno = 0;
-		void *p = (void *)syscall(SYS_mmap2, libc, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		unsigned long pgoff = (unsigned long)(BIG_OFFSET >> 12);
+		void *p = (void *)syscall(SYS_mmap2, libc, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, pgoff);
 		t_write(1, "mmap2-over-libc: ");
 		t_result(p, (void *)libc, errno);
 		t_write(1, "\n");
 		if (p == (void *)libc)
 			t_exit(3);
 		uintptr_t own = reservation();
-		unsigned long pgoff = (unsigned long)(BIG_OFFSET >> 12);
 		p = (void *)syscall(SYS_mmap2, own, 4096, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, pgoff);
 		printf("mmap2-over-own: ");
 		fflush(stdout);
@@ -126,6 +127,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 #endif
+	if (!strcmp(what, "reserve") && sizeof(void *) == 4) {
+		unsigned long mib = 0;
+		while (mmap(NULL, 16 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) != MAP_FAILED)
+			mib += 16;
+		printf("reserved_mib=%lu\n", mib);
+		return 0;
+	}
 	printf("%s: not on this platform\n", what);
 	return 0;
 }

@@ -13,7 +13,7 @@ victim_of() {
 	case $1 in
 	libc-text) echo "$NC_TEXT_PERMS [0-9a-f]* /.*libc[.-][^ ]* $NC_IMAGE" ;;
 	libc-data) echo "rw-p [0-9a-f]* /.*libc[.-][^ ]* $NC_IMAGE" ;;
-	ldso) echo "$NC_TEXT_PERMS [0-9a-f]* /.*$NC_LDSO[^ ]* $NC_IMAGE" ;;
+	ldso) echo "$NC_TEXT_PERMS [0-9a-f]* /.*${NC_LDSO}[^ ]* $NC_IMAGE" ;;
 	exe) echo "r--p 00000000 /.*/clobber $NC_IMAGE" ;;
 	stack) echo 'rw-p 00000000 \[stack\] (stack)' ;;
 	heap) echo 'rw-p 00000000 \[heap\] (heap)' ;;
