@@ -107,7 +107,9 @@ static long open_maps(void)
 	q.query_flags = NC_PMQ_COVERING_OR_NEXT;
 	q.query_addr = (uintptr_t)&kept_fd;
 	long r = nc_sys_ioctl((int)fd, NC_PROCMAP_QUERY, &q);
-	if (r == -ENOTTY || r == -EINVAL) { /* before Linux 6.11: the table answers */
+	/* Before Linux 6.11 (ENOTTY), or qemu-user (ENOSYS for an ioctl it does
+	 * not know): the table answers. */
+	if (r == -ENOTTY || r == -EINVAL || r == -ENOSYS) {
 		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
 		nc_sys_close((int)fd);
 		return -ENOTTY;
