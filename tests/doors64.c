@@ -7,6 +7,8 @@
  *                               MAP_FIXED over our own reservation (allowed)
  *   doors64 mmap2 FILE          i386: syscall(SYS_mmap2), offset in pages
  *   doors64 old-mmap-efault     i386: syscall(SYS_mmap) with a bad block pointer
+ *   doors64 high                32-bit: MAP_FIXED over a foreign page at
+ *                               0xb0000000, above 2 GiB (refused by default)
  *   doors64 reserve             32-bit: how many MiB of address space are
  *                               left for the program, in 16 MiB reservations
  *
@@ -127,6 +129,20 @@ int main(int argc, char **argv)
 		return 0;
 	}
 #endif
+	if (!strcmp(what, "high") && sizeof(void *) == 4) {
+		uintptr_t at = 0xb0000000u; /* below 3 GiB: a 32-bit kernel's top too */
+		long r = nc_sys_mmap((void *)at, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r != (long)at) {
+			printf("high: 0x%lx not free here\n", (unsigned long)at);
+			return 1;
+		}
+		errno = 0;
+		void *p = mmap((void *)at, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		t_write(1, "high: ");
+		t_result(p, (void *)at, errno);
+		t_write(1, "\n");
+		return 0;
+	}
 	if (!strcmp(what, "reserve") && sizeof(void *) == 4) {
 		unsigned long mib = 0;
 		while (mmap(NULL, 16 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) != MAP_FAILED)

@@ -50,6 +50,8 @@ case $TARGET in
 musl) NC_LDSO='x86_64-linux-musl/libc' ;;
 i386) NC_TEXT_PERMS='r--p' NC_IMAGE='(file)' ;;
 esac
+# Under qemu each refusal reads the emulated maps whole: a smaller flood.
+[ -n "$nc_elf" ] && NOCLOBBER_FLOOD=${NOCLOBBER_FLOOD:-20000}
 TMP=$(mktemp -d /tmp/noclobber-tests.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 PREFIX=${TEST_PREFIX:-}

@@ -76,6 +76,18 @@ log: $(cut -c1-300 "$p_log" 2>&1)"
 	why="without the shim: $p_bare; with it: $out"
 	expect "door syscall(SYS_mmap), the old call: a bad block pointer gets EFAULT, as without the shim" \
 		eval '[ "$out" = "$p_bare" ] && has "errno=EFAULT$"'
+	# Addresses above 2 GiB print at 32 bits, as maps shows them, in both formats.
+	run_shim "log_path=$TMP/high.log" "$T/doors64" high
+	why="status $rc: $out
+log: $(cat "$TMP/high.log" 2>&1)"
+	expect "32-bit addresses above 2 GiB: the call, its victim and its hint printed at 32 bits" \
+		eval '[ $rc = 0 ] && has "^high: result=EEXIST$" &&
+		      grep -q "^noclobber: refused mmap(addr=0xb0000000, len=4096, .* victims=1: b0000000-b0001000 r--p 00000000 (anon) hint=0x[0-9a-f]\{1,8\}-0x[0-9a-f]\{1,8\}$" "$TMP/high.log"'
+	run_shim "log_format=json:log_path=$TMP/high.json" "$T/doors64" high
+	why="status $rc: $out
+log: $(cat "$TMP/high.json" 2>&1)"
+	expect "32-bit addresses above 2 GiB, JSON: addr and the victim's bounds at 32 bits" \
+		eval '[ $rc = 0 ] && grep -q "\"addr\":\"0xb0000000\".*\"victims\":\[{\"start\":\"0xb0000000\",\"end\":\"0xb0001000\"" "$TMP/high.json"'
 	# The shim's own memory leaves a 32-bit program its address space.
 	p_bare=$($PREFIX "$T/doors64" reserve | sed -n 's/^reserved_mib=//p')
 	run_shim "" "$T/doors64" reserve
