@@ -147,8 +147,10 @@ int main(int argc, char **argv)
 	one("fixed64-past-top", 1, 1, NC_USER_TOP, 2 * pg, RW, PA | FX, -1, 0);
 	/* Above user space some kernels list a [vsyscall] page in maps; it is not
 	 * a mapping a call can replace, so the kernel's answer is ENOMEM. */
-	one("fixed-at-vsyscall", 0, 1, (uintptr_t)0xffffffffff600000ULL, pg, RW, PA | FX, -1, 0);
-	one("fixed-up-to-vsyscall", 0, 1, f, (size_t)(0xffffffffff601000ULL - f), RW, PA | FX, -1, 0);
+	if (sizeof(void *) == 8) { /* on 32 bits "up to" it would be the whole address space */
+		one("fixed-at-vsyscall", 0, 1, (uintptr_t)0xffffffffff600000ULL, pg, RW, PA | FX, -1, 0);
+		one("fixed-up-to-vsyscall", 0, 1, f, (size_t)(0xffffffffff601000ULL - f), RW, PA | FX, -1, 0);
+	}
 	/* Below vm.mmap_min_addr: EPERM, or a success for a privileged process. */
 	one("fixed-addr-0", 0, 1, 0, pg, RW, PA | FX, -1, 0);
 	one("fixed-addr-0x1000", 0, 1, 0x1000, pg, RW, PA | FX, -1, 0);

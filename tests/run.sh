@@ -65,11 +65,13 @@ nc_listed=$(sed -n '/^<!-- SKIPS/,/^<!-- \/SKIPS/p' README.md | awk -F' [|] ' -v
 		n = split($1, ts, /, /); for (i = 1; i <= n; i++) { gsub(/`/, "", ts[i]); if (ts[i] == t) {
 			p = $2; gsub(/^`|`$/, "", p); print p "\t" $3 } } }')
 declare -A nc_used
-# listed NAME: the test is on this target's list; its reason in $listed_why.
+# listed NAME: the test is on this target's list (an entry is the start of
+# its name; * in it matches anything); its reason in $listed_why.
 listed() {
 	local p w
 	while IFS=$'\t' read -r p w; do
-		[ -n "$p" ] && [[ $1 == "$p"* ]] && { listed_why=$w nc_used[$p]=1; return 0; }
+		# shellcheck disable=SC2053 # the entry is a pattern
+		[ -n "$p" ] && [[ $1 == $p* ]] && { listed_why=$w nc_used[$p]=1; return 0; }
 	done <<<"$nc_listed"
 	return 1
 }
