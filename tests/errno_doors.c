@@ -33,8 +33,9 @@
 
 #include "testlib.h"
 
-/* 2^n bytes, or the largest power of two a size_t holds (2^31 on 32 bits). */
-#define HUGE_LEN(n) ((size_t)1 << ((n) < 8 * sizeof(size_t) ? (n) : 8 * sizeof(size_t) - 1))
+/* 2^n bytes: more than user space holds. On 32 bits, where 2^31 would be a
+ * real range (unmapping half the program), a length past any 32-bit top. */
+#define HUGE_LEN(n) (sizeof(size_t) == 8 ? (size_t)((uint64_t)1 << (n)) : (size_t)0xffff0000u)
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
