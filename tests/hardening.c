@@ -104,11 +104,11 @@ static void one(uintptr_t target, int snap)
 		t_exit(3); /* libc's text is gone: leave without it */
 }
 
-static long now_ns(void)
+static long long now_ns(void) /* 64 bits: a long holds only 2 s of them on i386 */
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* n MAP_FIXED attempts over [at, at + len), counted into *eexist and *other;
@@ -141,14 +141,14 @@ static void flood(long n)
 {
 	memcpy(before, (void *)libc_page, sizeof(before));
 	long eexist = 0, other = 0;
-	long t0 = now_ns();
+	long long t0 = now_ns();
 	attempts(libc_page, pg, PROT_READ | PROT_WRITE | PROT_EXEC, n, &eexist, &other);
-	long t1 = now_ns();
+	long long t1 = now_ns();
 	write_counts(n, eexist, other);
 	t_write(1, " intact=");
 	t_write(1, same_as_before(libc_page) ? "yes" : "no");
 	t_write(1, " ns_per_attempt=");
-	t_write(1, t_dec(n ? (t1 - t0) / n : 0));
+	t_write(1, t_dec(n ? (long)((t1 - t0) / n) : 0));
 	t_write(1, "\n");
 }
 
