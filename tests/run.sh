@@ -28,14 +28,15 @@ aarch64) nc_elf='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00
 esac
 if [ -n "$nc_elf" ] && [ -z "${NC_TEST_EMULATED:-}" ]; then
 	# A binfmt_misc instance of our own (Linux 6.7+ gives each user namespace
-	# one): nothing changes for the rest of the machine.
+	# one): nothing changes for the rest of the machine. The magic and mask go
+	# to the kernel as \xNN text, which it decodes (a NUL byte would end them).
 	exec env NC_TEST_EMULATED=1 unshare --map-root-user --mount \
 		bash "$0" "$@"
 fi
 if [ -n "$nc_elf" ]; then
 	nc_launch=$PWD/$BUILD/emu/qemu-launch
 	if ! mount -t binfmt_misc none /proc/sys/fs/binfmt_misc ||
-		! printf ':noclobber-%s:M::%b:%b:%s:P' "$TARGET" "$nc_elf" "$nc_mask" "$nc_launch" \
+		! printf ':noclobber-%s:M::%s:%s:%s:P' "$TARGET" "$nc_elf" "$nc_mask" "$nc_launch" \
 			>/proc/sys/fs/binfmt_misc/register; then
 		echo "FAIL emulation: binfmt_misc for $TARGET programs in a user namespace (Linux 6.7+)"
 		echo "0 passed, 1 failed"
@@ -53,6 +54,11 @@ esac
 # Under qemu each refusal reads the emulated maps whole: a smaller flood.
 [ -n "$nc_elf" ] && NOCLOBBER_FLOOD=${NOCLOBBER_FLOOD:-20000}
 TMP=$(mktemp -d /tmp/noclobber-tests.XXXXXX)
+if [ -z "$TMP" ] || [ ! -d "$TMP" ]; then
+	echo "FAIL the suite's temporary directory: mktemp does not run here"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 trap 'rm -rf "$TMP"' EXIT
 PREFIX=${TEST_PREFIX:-}
 pass=0 fail=0 skip=0
