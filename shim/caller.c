@@ -3,6 +3,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <sys/auxv.h>
 
 #include "lock.h"
 #include "regions.h"
@@ -179,6 +180,34 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 	to_cache(out);
 }
 
+/* The program's own load bias and dynamic section, from its program headers
+ * as the auxiliary vector gives them, if pc is in one of its segments. For
+ * where maps gives the program's segments no file offsets (qemu-user loads it
+ * itself), so that start - offset is not its ELF header. */
+static int program_bias(uintptr_t pc, uintptr_t *bias, uintptr_t *dyn)
+{
+	uintptr_t at = getauxval(AT_PHDR);
+	unsigned long phnum = getauxval(AT_PHNUM);
+	ElfW(Phdr) phs[32];
+	unsigned n = phnum < 32 ? (unsigned)phnum : 32;
+	if (!at || !n || nc_mem_read(at, phs, n * sizeof(phs[0])))
+		return 0;
+	int have = 0, inside = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (phs[i].p_type == PT_PHDR) {
+			*bias = at - phs[i].p_vaddr;
+			have = 1;
+		}
+	*dyn = 0;
+	for (unsigned i = 0; have && i < n; i++) {
+		uintptr_t v = *bias + phs[i].p_vaddr;
+		inside |= phs[i].p_type == PT_LOAD && pc >= v && pc - v < phs[i].p_memsz;
+		if (phs[i].p_type == PT_DYNAMIC)
+			*dyn = phs[i].p_vaddr;
+	}
+	return have && inside;
+}
+
 /* Load bias from the ELF header, then the symbol from the dynamic table. */
 static void describe_module(struct nc_caller *out)
 {
@@ -188,8 +217,16 @@ static void describe_module(struct nc_caller *out)
 	uintptr_t base = out->module.start - (uintptr_t)out->module.offset;
 	ElfW(Ehdr) eh;
 	if (nc_mem_read(base, &eh, sizeof(eh)) || eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
-	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F' || eh.e_phentsize != sizeof(ElfW(Phdr)))
+	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F' || eh.e_phentsize != sizeof(ElfW(Phdr))) {
+		uintptr_t bias, dyn;
+		if (!program_bias(pc, &bias, &dyn))
+			return;
+		out->offset = pc - bias;
+		out->offset_is_file = 0;
+		if (dyn)
+			find_symbol(bias, dyn + bias, out);
 		return;
+	}
 	uintptr_t first_load = 0, dyn = 0;
 	int have_load = 0;
 	ElfW(Phdr) phs[32]; /* one read for all of them */
