@@ -51,8 +51,12 @@ case $TARGET in
 musl) NC_LDSO='x86_64-linux-musl/libc' ;;
 i386) NC_TEXT_PERMS='r--p' NC_IMAGE='(file)' ;;
 esac
-# Under qemu each refusal reads the emulated maps whole: a smaller flood.
-[ -n "$nc_elf" ] && NOCLOBBER_FLOOD=${NOCLOBBER_FLOOD:-20000}
+# Under qemu each refusal reads the emulated maps whole, and a fork is slow: a
+# smaller flood, a quarter of the forks (each program's own watchdog is 120 s).
+if [ -n "$nc_elf" ]; then
+	NOCLOBBER_FLOOD=${NOCLOBBER_FLOOD:-20000}
+	NC_FORKS_DIV=4
+fi
 TMP=$(mktemp -d /tmp/noclobber-tests.XXXXXX)
 if [ -z "$TMP" ] || [ ! -d "$TMP" ]; then
 	echo "FAIL the suite's temporary directory: mktemp does not run here"
