@@ -33,9 +33,17 @@
 
 #include "testlib.h"
 
-/* 2^n bytes: more than user space holds. On 32 bits, where 2^31 would be a
- * real range (unmapping half the program), a length past any 32-bit top. */
-#define HUGE_LEN(n) (sizeof(size_t) == 8 ? (size_t)((uint64_t)1 << (n)) : (size_t)0xffff0000u)
+/* A length more than user space holds: 2^n bytes where that is (x86_64's top
+ * is 2^47), else past the top by that much. Anything less would be a real
+ * range: 2^47 bytes are half of aarch64's user space, 2^31 half of i386's. */
+static size_t huge_len(int n)
+{
+	if (sizeof(size_t) == 4)
+		return (size_t)0xffff0000u;
+	uint64_t l = (uint64_t)1 << n;
+	return (size_t)(l > NC_USER_TOP ? l : NC_USER_TOP + l);
+}
+#define HUGE_LEN(n) huge_len(n)
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
