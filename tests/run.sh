@@ -57,6 +57,8 @@ if [ -n "$nc_elf" ]; then
 	NOCLOBBER_FLOOD=${NOCLOBBER_FLOOD:-20000}
 	NC_FORKS_DIV=4
 fi
+# Two of errno_doors' calls stop qemu-aarch64 7.2 on an assertion (README, Platforms).
+[ "$TARGET" = aarch64 ] && export ERRNO_DOORS_SKIP="munmap-wrap-exactly-to-zero munmap-top-page"
 TMP=$(mktemp -d /tmp/noclobber-tests.XXXXXX)
 if [ -z "$TMP" ] || [ ! -d "$TMP" ]; then
 	echo "FAIL the suite's temporary directory: mktemp does not run here"
