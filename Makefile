@@ -1,23 +1,61 @@
 # libnoclobber - see README.md.  `make` builds build/libnoclobber.so;
 # `make check` runs the test suite, `make demo` shows the classic clobber.
-CC      ?= cc
+#
+# TARGET picks the platform (README, Platforms); each builds under its own
+# directory and `make check TARGET=...` runs the whole suite there:
+#   native   the host's compiler and libc, in build/ (the default)
+#   musl     x86_64 with musl-gcc, in build/musl/
+#   i386     gcc -m32 (gcc-multilib), in build/i386/; run under qemu-i386
+#   aarch64  clang --target=aarch64-linux-gnu with lld, in build/aarch64/;
+#            run under qemu-aarch64 -L /usr/aarch64-linux-gnu
+TARGET  ?= native
+TARGETS := native musl i386 aarch64
+ifeq ($(filter $(TARGET),$(TARGETS)),)
+$(error TARGET=$(TARGET): the targets are $(TARGETS))
+endif
+# Each target's compiler, unless CC is given; ARCH_FLAGS go to every compile
+# and link for the target (the emulator launcher alone is built for the host).
+CC_musl    := musl-gcc
+CC_i386    := gcc
+CC_aarch64 := clang
+ifneq ($(TARGET),native)
+ifeq ($(origin CC),default)
+CC := $(CC_$(TARGET))
+endif
+endif
+ARCH_FLAGS_i386    := -m32
+ARCH_FLAGS_aarch64 := --target=aarch64-linux-gnu
+ARCH_FLAGS := $(ARCH_FLAGS_$(TARGET))
+ARCH_LDFLAGS_aarch64 := -fuse-ld=lld
+ARCH_LDFLAGS := $(ARCH_LDFLAGS_$(TARGET))
+# On i386 the shim's own off_t and struct stat are the 64-bit ones (a file
+# offset past 4 GiB, fstat64); the exported calls keep libc's own types.
+SHIM_ARCH_FLAGS := $(ARCH_FLAGS) $(if $(filter i386,$(TARGET)),-D_FILE_OFFSET_BITS=64)
+HOST_CC ?= cc
+
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror
-SHIM_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CFLAGS)
+SHIM_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(SHIM_ARCH_FLAGS) $(CFLAGS)
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,--no-undefined -Wl,-z,now
 SHIM_LIBS := -ldl -pthread
 
-BUILD   := build
+BUILD   := $(if $(filter native,$(TARGET)),build,build/$(TARGET))
 SHIM_SRCS := $(wildcard shim/*.c)
 SHIM_OBJS := $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(SHIM_SRCS))
 # Unit tests link the shim's objects directly, minus the exported wrappers.
 UNIT_OBJS := $(filter-out $(BUILD)/obj/interpose.o,$(SHIM_OBJS))
 
-UNIT_SRCS := $(wildcard tests/unit_*.c)
-PROG_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/*.c))
+# unit_maps's fixtures are 64-bit maps files (README, Platforms).
+UNIT_SKIP_i386 := tests/unit_maps.c
+UNIT_SRCS := $(filter-out $(UNIT_SKIP_$(TARGET)),$(wildcard tests/unit_*.c))
+PROG_SRCS := $(filter-out tests/unit_%.c,$(wildcard tests/*.c))
 UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PROG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(PROG_SRCS))
-TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -rdynamic $(WARN) -Ishim
+TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -rdynamic $(WARN) -Ishim $(ARCH_FLAGS) $(ARCH_LDFLAGS)
+# Unit tests share the shim's structures, so its types too.
+UNIT_CFLAGS := $(TEST_CFLAGS) $(SHIM_ARCH_FLAGS)
+# i386 and aarch64 programs run under qemu-user here, through this launcher.
+EMU_LAUNCH := $(if $(filter i386 aarch64,$(TARGET)),$(BUILD)/emu/qemu-launch)
 
 .PHONY: all check demo clean tests
 # Further targets (install, bench, fuzz...) each live in their own file; the
@@ -34,25 +72,36 @@ $(BUILD)/obj/%.o: shim/%.c $(wildcard shim/*.h) shim/options.def Makefile
 
 $(BUILD)/libnoclobber.so: $(SHIM_OBJS) shim/exports.map
 	@echo "  LD      $@"
-	@$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJS) -o $@ $(SHIM_LIBS)
+	@$(CC) $(SHIM_CFLAGS) $(ARCH_LDFLAGS) $(SHIM_LDFLAGS) $(SHIM_OBJS) -o $@ $(SHIM_LIBS)
 
 $(BUILD)/tests/unit_%: tests/unit_%.c $(UNIT_OBJS)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(TEST_CFLAGS) $< $(UNIT_OBJS) -o $@ -ldl -pthread
+	@$(CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) -o $@ -ldl -pthread
 
 $(BUILD)/tests/%: tests/%.c tests/testlib.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(TEST_CFLAGS) $< -o $@ -ldl -pthread
 
-tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS)
+# Static, so that the LD_PRELOAD meant for the guest never reaches a host loader.
+$(BUILD)/emu/qemu-launch: tests/emu/launch.c Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $@ (host, static)"
+	@$(HOST_CC) -std=gnu11 -O1 $(WARN) -static -DNC_QEMU_TARGET='"$(TARGET)"' $< -o $@
+
+$(BUILD)/tests/libmmap64spy.so: tests/spy/mmap64_spy.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(TEST_CFLAGS) -shared -fPIC $< -o $@ -ldl
+
+tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS) $(EMU_LAUNCH) $(BUILD)/tests/libmmap64spy.so
 
 check: tests
-	@bash tests/run.sh
+	@NC_TARGET=$(TARGET) NC_BUILD=$(BUILD) NC_CC="$(CC) $(ARCH_FLAGS) $(ARCH_LDFLAGS)" bash tests/run.sh
 
-demo: $(BUILD)/libnoclobber.so $(BUILD)/tests/demo_libc
-	@bash scripts/demo.sh
+demo: $(BUILD)/libnoclobber.so $(BUILD)/tests/demo_libc $(EMU_LAUNCH)
+	@NC_TARGET=$(TARGET) NC_BUILD=$(BUILD) bash scripts/demo.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -5,8 +5,15 @@
 #                                 `make check` does this too
 FUZZ_SECONDS ?= 60
 FUZZ_CLANG ?= clang
-FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ishim $(WARN)
+# The replayers of other targets get what runs there: ASan does not start under
+# qemu-i386, and musl and the aarch64 cross build have no sanitizer runtime
+# (UBSan then traps instead of reporting).
+FUZZ_SAN_native := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SAN_i386 := -fsanitize=undefined -fno-sanitize-recover=all
+FUZZ_SAN_musl := -fsanitize=undefined -fsanitize-undefined-trap-on-error
+FUZZ_SAN_aarch64 := -fsanitize=undefined -fsanitize-undefined-trap-on-error
+FUZZ_SAN := $(FUZZ_SAN_$(TARGET))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ishim $(WARN) $(SHIM_ARCH_FLAGS) $(ARCH_LDFLAGS)
 FUZZ_TARGETS := maps options
 FUZZ_DEPS_maps := shim/maps.c shim/regions.c shim/arena.c shim/store.c shim/sys.c
 FUZZ_DEPS_options := shim/options.c shim/fmt.c shim/sys.c

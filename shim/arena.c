@@ -11,7 +11,7 @@
  * every byte reserved here. */
 static const size_t part_size[NC_ARENA_PARTS] = {
 	[NC_ARENA_STACKS] = NC_STACK_SLOTS * (48u << 10), /* 16 KiB of held log lines, 32 KiB of stack */
-	[NC_ARENA_OWN] = 64u << 10,     /* 4096 ranges of 16 bytes */
+	[NC_ARENA_OWN] = 64u << 10,     /* 4096 ranges (8192 on 32 bits) */
 	[NC_ARENA_ATTACH] = 4u << 10,   /* 256 SysV attachments */
 	[NC_ARENA_GROWS] = 4u << 10,    /* 256 MAP_GROWSDOWN mappings */
 	[NC_ARENA_REGIONS] = 96u << 10, /* 2048 table entries of 48 bytes */

@@ -3,6 +3,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <sys/auxv.h>
 
 #include "lock.h"
 #include "regions.h"
@@ -181,23 +182,51 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 	to_cache(out);
 }
 
-/* Load bias from the ELF header, then the symbol from the dynamic table. */
-static void describe_module(struct nc_caller *out)
+/* The program's own load bias and dynamic section, from its program headers
+ * as the auxiliary vector gives them, if pc is in one of its segments. Asked
+ * first: qemu-user loads the program itself and its maps gives the program's
+ * segments no true file offsets, so start - offset may even find the ELF
+ * header mapped a second time, at the wrong place. */
+static __attribute__((noinline)) int program_bias(uintptr_t pc, uintptr_t *bias, uintptr_t *dyn)
 {
-	uintptr_t pc = out->pc;
-	/* The ELF header sits where the file's offset 0 is mapped: for the text
-	 * segment of anything ld.so loaded, that is start - offset. */
-	uintptr_t base = out->module.start - (uintptr_t)out->module.offset;
+	uintptr_t at = getauxval(AT_PHDR);
+	unsigned long phnum = getauxval(AT_PHNUM);
+	ElfW(Phdr) phs[16]; /* 896 bytes on 64 bits: the shim's stack budget */
+	unsigned n = phnum < 16 ? (unsigned)phnum : 16;
+	if (!at || !n || nc_mem_read(at, phs, n * sizeof(phs[0])))
+		return 0;
+	int have = 0, inside = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (phs[i].p_type == PT_PHDR) {
+			*bias = at - phs[i].p_vaddr;
+			have = 1;
+		}
+	*dyn = 0;
+	for (unsigned i = 0; have && i < n; i++) {
+		uintptr_t v = *bias + phs[i].p_vaddr;
+		inside |= phs[i].p_type == PT_LOAD && pc >= v && pc - v < phs[i].p_memsz;
+		if (phs[i].p_type == PT_DYNAMIC)
+			*dyn = phs[i].p_vaddr;
+	}
+	return have && inside;
+}
+
+/* Load bias and dynamic section from the ELF header at base, where the file's
+ * offset 0 is mapped: for the text segment of anything ld.so loaded, that is
+ * the mapping's start - offset. */
+static __attribute__((noinline)) int header_bias(uintptr_t base, uintptr_t *bias, uintptr_t *dyn)
+{
 	ElfW(Ehdr) eh;
 	if (nc_mem_read(base, &eh, sizeof(eh)) || eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
 	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F' || eh.e_phentsize != sizeof(ElfW(Phdr)))
-		return;
-	uintptr_t first_load = 0, dyn = 0;
+		return 0;
+	uintptr_t first_load = 0;
 	int have_load = 0;
 	ElfW(Phdr) phs[32]; /* one read for all of them */
 	unsigned phnum = eh.e_phnum < 32 ? eh.e_phnum : 32;
 	if (nc_mem_read(base + eh.e_phoff, phs, phnum * sizeof(phs[0])))
-		return;
+		return 0;
+	*dyn = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		const ElfW(Phdr) ph = phs[i];
 		if (ph.p_type == PT_LOAD && !have_load) {
@@ -205,12 +234,20 @@ static void describe_module(struct nc_caller *out)
 			have_load = 1;
 		}
 		if (ph.p_type == PT_DYNAMIC)
-			dyn = ph.p_vaddr;
+			*dyn = ph.p_vaddr;
 	}
-	if (!have_load)
+	*bias = base - first_load;
+	return have_load;
+}
+
+/* The load bias (the program's own first), then the symbol from the dynamic table. */
+static void describe_module(struct nc_caller *out)
+{
+	uintptr_t bias, dyn;
+	if (!program_bias(out->pc, &bias, &dyn) &&
+	    !header_bias(out->module.start - (uintptr_t)out->module.offset, &bias, &dyn))
 		return;
-	uintptr_t bias = base - first_load;
-	out->offset = pc - bias;
+	out->offset = out->pc - bias;
 	out->offset_is_file = 0;
 	if (dyn)
 		find_symbol(bias, dyn + bias, out);

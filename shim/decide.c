@@ -333,7 +333,7 @@ long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
 	/* shmat does not say how much it maps: ask for the segment's size (shmat is
 	 * rare; this is the one door that pays a system call for bookkeeping). */
 	struct shmid_ds ds;
-	if (nc_sys(SYS_shmctl, c->shmid, IPC_STAT, &ds) < 0)
+	if (nc_sys(SYS_shmctl, c->shmid, IPC_STAT | NC_IPC_64, &ds) < 0)
 		return next(c->shmid, (void *)c->addr, c->flags); /* let the kernel say why */
 	c->len = ds.shm_segsz;
 	if (c->flags & SHM_RND)

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "options.h"
 #include "own.h"
+#include "platform.h"
 #include "regions.h"
 #include "report.h"
 #include "stack.h"
@@ -32,8 +33,23 @@
 #include "vmas.h"
 
 #define NC_EXPORT __attribute__((visibility("default")))
+/* Exported under a name given here, not by its C name: libc's headers may turn
+ * the C name into another one (musl: mmap64 is a macro for mmap; glibc with a
+ * 64-bit off_t, as the shim is built on i386: mmap is declared as mmap64). */
+#define NC_EXPORT_AS(sym) __asm__(sym) __attribute__((visibility("default")))
 
-typedef void *(*libc_mmap_fn)(void *, size_t, int, int, int, off_t);
+/* The offset types of libc's two entry points, whatever this file's off_t is:
+ * glibc's mmap takes a long (32 bits on i386, read as unsigned), musl's 64 bits
+ * everywhere; mmap64 always 64 bits. */
+#ifdef __GLIBC__
+typedef long libc_off_t;
+#define FROM_LIBC_OFF(o) ((off_t)(unsigned long)(o))
+#else
+typedef int64_t libc_off_t;
+#define FROM_LIBC_OFF(o) ((off_t)(o))
+#endif
+typedef void *(*libc_mmap_fn)(void *, size_t, int, int, int, libc_off_t);
+typedef void *(*libc_mmap64_fn)(void *, size_t, int, int, int, int64_t);
 typedef int (*libc_munmap_fn)(void *, size_t);
 typedef void *(*libc_mremap_fn)(void *, size_t, size_t, int, ...);
 typedef void *(*libc_shmat_fn)(int, const void *, int);
@@ -43,7 +59,8 @@ typedef int (*libc_prctl_fn)(int, unsigned long, unsigned long, unsigned long, u
 
 /* The next definitions, from dlsym(RTLD_NEXT) in the constructor; NULL before. */
 static struct {
-	libc_mmap_fn mmap, mmap64;
+	libc_mmap_fn mmap;
+	libc_mmap64_fn mmap_64; /* libc's mmap64 (not spelled mmap64: see NC_EXPORT_AS) */
 	libc_munmap_fn munmap;
 	libc_mremap_fn mremap;
 	libc_shmat_fn shmat;
@@ -110,8 +127,10 @@ static void nc_init_options(void)
 		_exit(1);
 	}
 	nc_log_note_stderr();
-	if (NC_OPT(help))
+	if (NC_OPT(help)) {
 		nc_options_print_help(2);
+		nc_platform_describe(2);
+	}
 	owner_pid = nc_self_pid();
 	nc_tally_start(); /* the launcher counts this process */
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
@@ -122,6 +141,9 @@ static void nc_init_options(void)
 static long raw_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (off & 4095)
+		return -EINVAL;
+	/* mmap2's page offset is 32 bits: glibc refuses a larger one itself. */
+	if (NC_SYS_MMAP != SYS_mmap && (uint64_t)off >> 44)
 		return -EINVAL;
 	return nc_sys_mmap(addr, len, prot, flags, fd, off);
 }
@@ -144,16 +166,16 @@ static long k_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
 	if (!fn)
 		return raw_mmap(a, l, p, f, fd, o);
 	void *r;
-	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, o));
+	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, (libc_off_t)o));
 }
 
 static long k_mmap64(void *a, size_t l, int p, int f, int fd, off_t o)
 {
-	libc_mmap_fn fn = NEXT(mmap64);
+	libc_mmap64_fn fn = NEXT(mmap_64);
 	if (!fn)
 		return raw_mmap(a, l, p, f, fd, o);
 	void *r;
-	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, o));
+	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, (int64_t)o));
 }
 
 static long k_munmap(void *a, size_t l)
@@ -194,6 +216,15 @@ static long k_shmdt(const void *a)
 
 /* What syscall() itself would do: straight to the kernel. */
 static long s_mmap(void *a, size_t l, int p, int f, int fd, off_t o) { return nc_sys_mmap(a, l, p, f, fd, o); }
+#if defined(__i386__)
+/* i386's SYS_mmap: one pointer to the six arguments, the offset in bytes. */
+static long s_old_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
+{
+	unsigned long block[6] = {(unsigned long)a, l, (unsigned long)p, (unsigned long)f, (unsigned long)fd,
+				  (unsigned long)o};
+	return nc_sys(SYS_mmap, block, 0, 0);
+}
+#endif
 static long s_munmap(void *a, size_t l) { return nc_sys_munmap(a, l); }
 static long s_mremap(void *o, size_t ol, size_t nl, int f, void *n)
 {
@@ -342,9 +373,8 @@ static inline int plain(int flags)
 	return !(flags & MAP_FIXED) || (flags & MAP_FIXED_NOREPLACE);
 }
 
-static inline void *plain_mmap(libc_mmap_fn fn, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static inline void *plain_note(void *p, size_t len, int flags)
 {
-	void *p = fn(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED) {
 		in_shim++;
 		entry_frame = (uintptr_t)__builtin_frame_address(0);
@@ -354,21 +384,29 @@ static inline void *plain_mmap(libc_mmap_fn fn, void *addr, size_t len, int prot
 	return p;
 }
 
-NC_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+void *nc_export_mmap(void *addr, size_t len, int prot, int flags, int fd, libc_off_t off) NC_EXPORT_AS("mmap");
+void *nc_export_mmap(void *addr, size_t len, int prot, int flags, int fd, libc_off_t off)
 {
 	libc_mmap_fn fn = NEXT(mmap);
-	if (__builtin_expect(fn && plain(flags) && !in_shim, 1))
-		return plain_mmap(fn, addr, len, prot, flags, fd, off);
-	return ptr_result(mmap_door("mmap", k_mmap, addr, len, prot, flags, fd, off,
+	if (__builtin_expect(fn && plain(flags) && !in_shim, 1)) {
+		void *p = fn(addr, len, prot, flags, fd, off);
+		return plain_note(p, len, flags);
+	}
+	return ptr_result(mmap_door("mmap", k_mmap, addr, len, prot, flags, fd, FROM_LIBC_OFF(off),
 				    __builtin_return_address(0)));
 }
 
-NC_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* A door of its own where libc's off_t is 32 bits (glibc on i386): the only
+ * way to a file offset past 4 GiB. Elsewhere libc's mmap64 is mmap. */
+void *nc_export_mmap64(void *addr, size_t len, int prot, int flags, int fd, int64_t off) NC_EXPORT_AS("mmap64");
+void *nc_export_mmap64(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
 {
-	libc_mmap_fn fn = NEXT(mmap64);
-	if (__builtin_expect(fn && plain(flags) && !in_shim, 1))
-		return plain_mmap(fn, addr, len, prot, flags, fd, off);
-	return ptr_result(mmap_door("mmap64", k_mmap64, addr, len, prot, flags, fd, off,
+	libc_mmap64_fn fn = NEXT(mmap_64);
+	if (__builtin_expect(fn && plain(flags) && !in_shim, 1)) {
+		void *p = fn(addr, len, prot, flags, fd, off);
+		return plain_note(p, len, flags);
+	}
+	return ptr_result(mmap_door("mmap64", k_mmap64, addr, len, prot, flags, fd, (off_t)off,
 				    __builtin_return_address(0)));
 }
 
@@ -478,9 +516,24 @@ NC_EXPORT long syscall(long number, ...)
 	va_end(ap);
 	void *caller = __builtin_return_address(0);
 	switch (number) {
+#if defined(__i386__)
+	case SYS_mmap: { /* the old call: a points to the six arguments */
+		unsigned long m[6];
+		if (nc_mem_read((uintptr_t)a, m, sizeof(m)))
+			return set_errno(nc_sys(SYS_mmap, a, 0, 0)); /* the kernel's EFAULT */
+		return set_errno(mmap_door("syscall(SYS_mmap)", s_old_mmap, (void *)m[0], m[1], (int)m[2],
+					   (int)m[3], (int)m[4], (off_t)m[5], caller));
+	}
+#else
 	case SYS_mmap:
 		return set_errno(mmap_door("syscall(SYS_mmap)", s_mmap, (void *)a, (size_t)b, (int)c, (int)d,
 					   (int)e, (off_t)f, caller));
+#endif
+#ifdef SYS_mmap2
+	case SYS_mmap2: /* the offset in 4096-byte units */
+		return set_errno(mmap_door("syscall(SYS_mmap2)", s_mmap, (void *)a, (size_t)b, (int)c, (int)d,
+					   (int)e, (off_t)(unsigned long)f << 12, caller));
+#endif
 	case SYS_munmap:
 		return set_errno(munmap_door((void *)a, (size_t)b, s_munmap));
 	case SYS_mremap:
@@ -569,9 +622,10 @@ __attribute__((constructor(102))) static void nc_start(void)
 	/* Calls made while dlsym runs (its calloc may reach a malloc built on mmap)
 	 * find the pointers still NULL and go to the kernel directly. */
 	libc_mmap_fn m = (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap");
-	/* With a 64-bit off_t, mmap64 is mmap (one dlsym less at every start). */
-	libc_mmap_fn m64 = sizeof(off_t) == 8 ? m : (libc_mmap_fn)dlsym(RTLD_NEXT, "mmap64");
-	__atomic_store_n(&next.mmap64, m64 ? m64 : m, __ATOMIC_RELEASE);
+	/* Where libc's off_t is 64 bits, mmap64 is mmap (one dlsym less at every
+	 * start, and nothing to find in a libc that exports no mmap64: musl 1.2.4+). */
+	void *m64 = sizeof(libc_off_t) == 8 ? (void *)m : dlsym(RTLD_NEXT, "mmap64");
+	__atomic_store_n(&next.mmap_64, (libc_mmap64_fn)m64, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.mmap, m, __ATOMIC_RELEASE);
 	__atomic_store_n(&next.munmap, (libc_munmap_fn)dlsym(RTLD_NEXT, "munmap"), __ATOMIC_RELEASE);
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);

@@ -212,7 +212,8 @@ static const char *program_name(void)
 {
 	if (!program[0]) {
 		char path[1024];
-		long n = nc_syscall6(SYS_readlink, (long)"/proc/self/exe", (long)path, sizeof(path) - 1, 0, 0, 0);
+		long n = nc_syscall6(SYS_readlinkat, -100 /* AT_FDCWD */, (long)"/proc/self/exe", (long)path,
+				     sizeof(path) - 1, 0, 0); /* aarch64 has no readlink */
 		size_t start = 0, o = 0;
 		for (long i = 0; i < n; i++)
 			if (path[i] == '/')

@@ -17,11 +17,6 @@ __attribute__((constructor(101))) static void nc_sys_init(void)
 		nc_page_size = ps;
 }
 
-long nc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	return nc_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
-}
-
 long nc_sys_munmap(void *addr, size_t len) { return nc_sys(SYS_munmap, addr, len, 0); }
 
 long nc_sys_open(const char *path, int flags, int mode)

@@ -14,44 +14,17 @@
 #include <sys/types.h>
 
 #if defined(__x86_64__)
-static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#include "arch_x86_64.h"
+#elif defined(__i386__)
+#include <sys/stat.h>
+#include "arch_i386.h"
 #elif defined(__aarch64__)
-static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-}
+#include "arch_aarch64.h"
 #else
-#error "libnoclobber: raw system calls are written for x86_64 and aarch64 only"
+#error "libnoclobber: no raw system calls for this architecture (shim/arch_*.h)"
 #endif
-
-/* The top of user address space as the kernel sets it when no mapping was asked
- * for above it (TASK_SIZE with 4-level pages / a 48-bit VA). */
-#if defined(__x86_64__)
-#define NC_USER_TOP 0x7ffffffff000UL
-#else
-#define NC_USER_TOP 0x1000000000000UL
+#ifndef NC_IPC_64
+#define NC_IPC_64 0
 #endif
 
 #define nc_sys(n, a, b, c) nc_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
@@ -59,7 +32,12 @@ static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, l
 /* A kernel return value in [-4095, -1] is -errno. */
 static inline int nc_sys_failed(long r) { return (unsigned long)r > -4096UL; }
 
-long nc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* mmap as the kernel takes it on this architecture (mmap2 on i386: the offset
+ * must then be a multiple of 4096, which libc checks first). */
+static inline long nc_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
+{
+	return nc_syscall6(NC_SYS_MMAP, (long)addr, (long)len, prot, flags, fd, NC_MMAP_OFFSET(off));
+}
 long nc_sys_munmap(void *addr, size_t len);
 long nc_sys_open(const char *path, int flags, int mode);
 long nc_sys_read(int fd, void *buf, size_t n);       /* retries EINTR */

@@ -25,14 +25,36 @@ struct nc_procmap_query {
 static int query_missing;
 int nc_sandboxed;
 
-static void refused(long r);
+static void refused(long r, int ioctl);
+
+/* The same through a pipe: write(2) copies from our memory, or fails with
+ * EFAULT. For where process_vm_readv cannot read ourselves: qemu-user hands it
+ * guest addresses untranslated (and a seccomp policy may forbid it). */
+static int pipe_read(uintptr_t addr, char *buf, size_t n)
+{
+	int p[2];
+	if (nc_sys(SYS_pipe2, p, O_CLOEXEC, 0) < 0)
+		return -EFAULT;
+	int err = 0;
+	for (size_t done = 0; done < n && !err;) {
+		size_t k = n - done < 4096 ? n - done : 4096; /* within the pipe's capacity */
+		long w = nc_sys(SYS_write, p[1], addr + done, k);
+		err = w != (long)k || nc_sys_read(p[0], buf + done, k) != (long)k;
+		done += k;
+	}
+	nc_sys_close(p[0]);
+	nc_sys_close(p[1]);
+	return err ? -EFAULT : 0;
+}
 
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
 	struct iovec local = {buf, n}, remote = {(void *)addr, n};
 	long r = nc_syscall6(SYS_process_vm_readv, nc_self_pid(), (long)&local, 1, (long)&remote, 1, 0);
 	if (r < 0) {
-		refused(r);
+		refused(r, 0);
+		if (!nc_sandboxed && (r == -EFAULT || r == -ENOSYS || r == -EPERM))
+			return pipe_read(addr, buf, n);
 		return (int)r;
 	}
 	return (size_t)r == n ? 0 : -EFAULT;
@@ -42,15 +64,25 @@ static int kept_text_fd(void);
 
 static int use_table(struct nc_vmas *s)
 {
-	/* The kept descriptor if there is one: no open, no EMFILE, no sandbox
-	 * forbidding it. Asked before the table's lock is taken: fork takes the
-	 * kept descriptor's lock first. */
+	/* A new descriptor each time (qemu-user's maps is a copy made at open);
+	 * where none can be had (EMFILE, a chroot, a sandbox), the kept one. Asked
+	 * before the table's lock is taken: fork takes the kept descriptor's lock
+	 * first. */
 	int fd = kept_text_fd();
 	nc_lock(&nc_table_lock);
 	s->table = 1;
-	s->err = fd < 0 && nc_sandboxed ? -EACCES : nc_table_refresh(&nc_the_table, fd);
-	if (s->err == -ENOSYS)
-		refused(s->err);
+	if (!nc_sandboxed) {
+		s->err = nc_table_refresh(&nc_the_table, -1);
+		refused(s->err, 0);
+		int cannot_open = s->err == -EMFILE || s->err == -ENFILE || s->err == -ENOENT || s->err == -EACCES ||
+				  s->err == -ENOSYS || s->err == -EPERM;
+		if (!cannot_open || fd < 0)
+			return s->err;
+	} else if (fd < 0) {
+		s->err = -EACCES;
+		return s->err;
+	}
+	s->err = nc_table_refresh(&nc_the_table, fd);
 	return s->err;
 }
 
@@ -105,7 +137,7 @@ static long open_maps(int text_only)
 {
 	long fd = nc_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
 	if (fd == -ENOSYS)
-		refused(fd);
+		refused(fd, 0);
 	if (fd < 0 || text_only)
 		return fd;
 	struct nc_procmap_query q = {0};
@@ -113,8 +145,10 @@ static long open_maps(int text_only)
 	q.query_flags = NC_PMQ_COVERING_OR_NEXT;
 	q.query_addr = (uintptr_t)&kept_fd;
 	long r = nc_sys_ioctl((int)fd, NC_PROCMAP_QUERY, &q);
-	refused(r); /* a sandbox */
-	if (r == -ENOTTY || r == -EINVAL) /* before Linux 6.11: the table answers */
+	refused(r, 1);
+	/* Before Linux 6.11 (ENOTTY), or qemu-user (ENOSYS for an ioctl it does
+	 * not know): the table answers. */
+	if (r == -ENOTTY || r == -EINVAL || r == -ENOSYS)
 		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
 	return fd; /* kept all the same: the table is read from it */
 }
@@ -261,10 +295,23 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
 		return kind;
 	if (v->perms & NC_PERM_X)
 		return NC_RK_IMAGE;
+	/* The file's offset 0 is usually at start - offset; a loader that
+	 * places segments a page further apart than in the file (musl's libc)
+	 * puts it lower: walk down this file's mappings to it. */
 	struct nc_vma base;
 	uintptr_t at = v->start - (uintptr_t)v->offset;
-	if (query(s, at, 0, &base) != 1 || base.inode != v->inode || base.offset != 0)
+	int found = query(s, at, 0, &base) == 1 && base.inode == v->inode && base.offset == 0;
+	if (!found)
+		base.start = v->start;
+	for (int step = 0; !found && step < 8 && base.start > 0; step++) {
+		if (query(s, base.start - 1, 0, &base) != 1 || base.inode != v->inode || base.dev_major != v->dev_major ||
+		    base.dev_minor != v->dev_minor)
+			return kind;
+		found = base.offset == 0;
+	}
+	if (!found)
 		return kind;
+	at = base.start;
 	char magic[4];
 	if (nc_mem_read(at, magic, 4) == 0 && magic[0] == 0x7f && magic[1] == 'E' &&
 	    magic[2] == 'L' && magic[3] == 'F')
@@ -277,15 +324,16 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
  * and reused the number between our check and our question. The table
  * answers for the rest of this session. */
 /* A seccomp filter answers a call it forbids with an error of its choosing
- * (ENOSYS, EPERM, EACCES; for open, ENOSYS alone: a real open never says it):
- * the program is in a sandbox the shim was not told of (installed with a raw
- * system call). From then on it behaves as in one it was told of. */
-static void refused(long r)
+ * (ENOSYS, EPERM, EACCES): the program is in a sandbox the shim was not told of
+ * (installed with a raw system call). From then on it behaves as in one it was
+ * told of. ENOSYS for an ioctl proves nothing (qemu-user says it of every
+ * ioctl it does not know): then the question alone is not asked again. */
+static void refused(long r, int ioctl)
 {
-	if (r == -ENOSYS || r == -EPERM || r == -EACCES) {
+	if (r == -ENOSYS || r == -EPERM || r == -EACCES)
 		__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+	if (r == -EPERM || r == -EACCES || (r == -ENOSYS && !ioctl))
 		__atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED);
-	}
 }
 
 static void fd_lost(struct nc_vmas *s)
@@ -309,7 +357,7 @@ int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *
 			/* The descriptor is not maps any more (the program reused its
 			 * number), or the kernel or a sandbox refuses the question
 			 * (ENOSYS, EPERM, EACCES from a seccomp filter): not again. */
-			refused(r);
+			refused(r, 1);
 			fd_lost(s);
 			return nc_vmas_find(s, addr, or_next, out);
 		}
@@ -372,7 +420,7 @@ int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t 
 		}
 		if (r == -ENOENT)
 			return 0;
-		refused(r);
+		refused(r, 1);
 		fd_lost(s);
 	}
 	struct nc_vma v; /* the table (or the fall back to it) */

@@ -24,10 +24,12 @@
  * "intact" compares the target's first page with a copy taken before the call. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -44,7 +46,7 @@ static int find_map(const char *a, const char *b, uintptr_t *start, uintptr_t *e
 	int found = 0;
 	while (f && !found && fgets(line, sizeof(line), f))
 		if (strstr(line, a) && (!b || strstr(line, b)))
-			found = sscanf(line, "%lx-%lx", start, end) == 2;
+			found = sscanf(line, "%" SCNxPTR "-%" SCNxPTR, start, end) == 2;
 	if (f)
 		fclose(f);
 	return found;
@@ -81,7 +83,7 @@ static void *own(size_t pages, int prot)
 /* A mapping the shim does not see being made. */
 static void *foreign(uintptr_t at, size_t pages, int prot)
 {
-	long r = nc_syscall6(SYS_mmap, (long)at, (long)(pages * pg), prot,
+	long r = nc_sys_mmap((void *)(long)at, (long)(pages * pg), prot,
 			     MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED_NOREPLACE : 0), -1, 0);
 	if (nc_sys_failed(r)) {
 		fprintf(stderr, "raw mmap failed: %ld\n", r);
@@ -127,12 +129,12 @@ int main(int argc, char **argv)
 	uintptr_t s = 0, e = 0, target = 0;
 	int snap = 1; /* compare the target page afterwards */
 
-	if (!strcmp(t, "libc-text") && find_map(libc_path(), "r-xp", &s, &e)) {
-		target = s + ((e - s) / 2 & ~(pg - 1));
+	if (!strcmp(t, "libc-text")) {
+		target = t_libc_text_page(pg);
 	} else if (!strcmp(t, "libc-data") && find_map(libc_path(), "rw-p", &s, &e)) {
 		target = s;
-	} else if (!strcmp(t, "ldso") && find_map("/ld-", "r-xp", &s, &e)) {
-		target = s + ((e - s) / 2 & ~(pg - 1));
+	} else if (!strcmp(t, "ldso")) { /* the program's interpreter (musl's is its libc) */
+		target = t_text_page(getauxval(AT_BASE), pg);
 	} else if (!strcmp(t, "exe")) {
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -145,7 +147,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(t, "heap")) {
 		volatile char *m = malloc(64); /* make sure there is a [heap] */
 		m[0] = 1;
-		if (find_map("[heap]", NULL, &s, &e))
+		if (find_map("[heap]", "rw-p", &s, &e)) /* musl's starts with a guard page */
 			target = s;
 	} else if (!strcmp(t, "vdso") && find_map("[vdso]", NULL, &s, &e)) {
 		target = s;
@@ -251,7 +253,7 @@ int main(int argc, char **argv)
 	if (!strcmp(door, "mmap"))
 		r = mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
 	else if (!strcmp(door, "syscall-mmap"))
-		r = (void *)syscall(SYS_mmap, target, len, rwx, anon | MAP_FIXED, -1, 0);
+		r = t_syscall_mmap((void *)target, len, rwx, anon | MAP_FIXED, -1, 0);
 	else if (!strcmp(door, "mremap"))
 		r = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)target);
 	else if (!strcmp(door, "syscall-mremap"))

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	 * for itself on a first call must not land in, and so block or be replaced
 	 * by, the range being asked for. */
 	size_t big = 32u << 20;
-	long hole = nc_syscall6(SYS_mmap, 0, (long)big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long hole = nc_sys_mmap((void *)0, (long)big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (nc_sys_failed(hole))
 		return 2;
 	nc_syscall6(SYS_munmap, hole, (long)big, 0, 0, 0, 0);
@@ -143,12 +143,14 @@ int main(int argc, char **argv)
 	one("fixed-wrap-to-zero", 0, 1, f, (size_t)0 - f, RW, PA | FX, -1, 0);
 	one("fixed-wrap-past-zero", 0, 1, f, (size_t)0 - f + 2 * pg, RW, PA | FX, -1, 0);
 	one("fixed-len-max", 0, 1, free_range(1), SIZE_MAX, RW, PA | FX, -1, 0);
-	one("fixed-past-top", 0, 1, 0x7ffffffff000UL, 2 * pg, RW, PA | FX, -1, 0);
-	one("fixed64-past-top", 1, 1, 0x7ffffffff000UL, 2 * pg, RW, PA | FX, -1, 0);
+	one("fixed-past-top", 0, 1, NC_USER_TOP, 2 * pg, RW, PA | FX, -1, 0);
+	one("fixed64-past-top", 1, 1, NC_USER_TOP, 2 * pg, RW, PA | FX, -1, 0);
 	/* Above user space some kernels list a [vsyscall] page in maps; it is not
 	 * a mapping a call can replace, so the kernel's answer is ENOMEM. */
-	one("fixed-at-vsyscall", 0, 1, (uintptr_t)0xffffffffff600000ULL, pg, RW, PA | FX, -1, 0);
-	one("fixed-up-to-vsyscall", 0, 1, f, (size_t)(0xffffffffff601000ULL - f), RW, PA | FX, -1, 0);
+	if (sizeof(void *) == 8) { /* on 32 bits "up to" it would be the whole address space */
+		one("fixed-at-vsyscall", 0, 1, (uintptr_t)0xffffffffff600000ULL, pg, RW, PA | FX, -1, 0);
+		one("fixed-up-to-vsyscall", 0, 1, f, (size_t)(0xffffffffff601000ULL - f), RW, PA | FX, -1, 0);
+	}
 	/* Below vm.mmap_min_addr: EPERM, or a success for a privileged process. */
 	one("fixed-addr-0", 0, 1, 0, pg, RW, PA | FX, -1, 0);
 	one("fixed-addr-0x1000", 0, 1, 0x1000, pg, RW, PA | FX, -1, 0);

@@ -100,9 +100,8 @@ int main(int argc, char **argv)
 	int doors = argc > 2 ? atoi(argv[2]) : 4;
 	if (doors < 0 || doors > MAX_DOOR_THREADS)
 		return 2;
-	target = (uintptr_t)dlsym(RTLD_DEFAULT, "getpid") & ~(uintptr_t)(pg - 1);
-	Dl_info di;
-	if (!target || !dladdr((void *)target, &di) || !di.dli_fname || !strstr(di.dli_fname, "libc"))
+	target = t_libc_text_page(pg);
+	if (!target)
 		return 2;
 	static unsigned char before[4096];
 	memcpy(before, (void *)target, sizeof(before));

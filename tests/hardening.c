@@ -104,11 +104,11 @@ static void one(uintptr_t target, int snap)
 		t_exit(3); /* libc's text is gone: leave without it */
 }
 
-static long now_ns(void)
+static long long now_ns(void) /* 64 bits: a long holds only 2 s of them on i386 */
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* n MAP_FIXED attempts over [at, at + len), counted into *eexist and *other;
@@ -141,14 +141,14 @@ static void flood(long n)
 {
 	memcpy(before, (void *)libc_page, sizeof(before));
 	long eexist = 0, other = 0;
-	long t0 = now_ns();
+	long long t0 = now_ns();
 	attempts(libc_page, pg, PROT_READ | PROT_WRITE | PROT_EXEC, n, &eexist, &other);
-	long t1 = now_ns();
+	long long t1 = now_ns();
 	write_counts(n, eexist, other);
 	t_write(1, " intact=");
 	t_write(1, same_as_before(libc_page) ? "yes" : "no");
 	t_write(1, " ns_per_attempt=");
-	t_write(1, t_dec(n ? (t1 - t0) / n : 0));
+	t_write(1, t_dec(n ? (long)((t1 - t0) / n) : 0));
 	t_write(1, "\n");
 }
 
@@ -173,7 +173,7 @@ static void interrupted_clobbers(long n)
 		t_write(1, "hardening: memfd\n");
 		t_exit(2);
 	}
-	long base = nc_syscall6(SYS_mmap, 0, (long)(VICTIMS * pg), PROT_READ, MAP_SHARED, fd, 0);
+	long base = nc_sys_mmap((void *)0, (long)(VICTIMS * pg), PROT_READ, MAP_SHARED, fd, 0);
 	if (base < 0 && base > -4096) {
 		t_write(1, "hardening: mmap\n");
 		t_exit(2);
@@ -250,7 +250,7 @@ static void interrupt_case(long n, const char *kind)
 static void hint_none_case(void)
 {
 	enum { PAGES = 41 };
-	long base = nc_syscall6(SYS_mmap, 0, (long)(PAGES * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long base = nc_sys_mmap((void *)0, (long)(PAGES * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base < 0 && base > -4096)
 		t_exit(2);
 	for (int i = 1; i < PAGES; i += 2)
@@ -311,7 +311,7 @@ static void maps_fd_case(const char *file)
 			   : "file=damaged\n");
 	pid_t child = fork();
 	if (child == 0) {
-		long page = nc_syscall6(SYS_mmap, 0, (long)pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long page = nc_sys_mmap((void *)0, (long)pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		snprintf(line, sizeof(line), "child_page=0x%lx\n", (unsigned long)page);
 		t_write(1, line);
 		one((uintptr_t)page, 1);
@@ -339,7 +339,7 @@ static void vfork_first_case(void)
 
 static void hint_below_case(void)
 {
-	long base = nc_syscall6(SYS_mmap, 0, (long)(200 * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long base = nc_sys_mmap((void *)0, (long)(200 * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base < 0 && base > -4096)
 		t_exit(2);
 	nc_syscall6(SYS_munmap, base, (long)(100 * pg), 0, 0, 0, 0);

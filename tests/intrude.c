@@ -161,7 +161,11 @@ static int start_timer(void (*handler)(int), long ns, int to_this_thread, timer_
 	ev.sigev_notify = SIGEV_SIGNAL;
 	if (to_this_thread) {
 		ev.sigev_notify = SIGEV_THREAD_ID;
+#ifdef sigev_notify_thread_id
+		ev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+#else
 		ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+#endif
 	}
 	struct itimerspec its = {{0, ns}, {0, ns}};
 	return timer_create(CLOCK_MONOTONIC, &ev, t) == 0 && timer_settime(*t, 0, &its, 0) == 0;
@@ -276,8 +280,9 @@ static int sched_fifo(void)
 		pthread_attr_setschedpolicy(&a, SCHED_FIFO);
 		struct sched_param p = {.sched_priority = 10 + 10 * i};
 		pthread_attr_setschedparam(&a, &p);
-		pthread_attr_setaffinity_np(&a, sizeof(one), &one);
 		int e = pthread_create(&w[i].t, &a, fifo_work, &w[i]);
+		if (!e)
+			pthread_setaffinity_np(w[i].t, sizeof(one), &one);
 		pthread_attr_destroy(&a);
 		if (e) {
 			errno = e;
@@ -437,7 +442,11 @@ static int small_stack(void)
 
 	/* SIGSTKSZ bytes, with an inaccessible page below: an overflow is a
 	 * SIGSEGV at once, not a quiet write into a neighbour. */
+#ifdef _SC_SIGSTKSZ
 	long sz = sysconf(_SC_SIGSTKSZ);
+#else
+	long sz = SIGSTKSZ;
+#endif
 	if (sz < (long)SIGSTKSZ)
 		sz = SIGSTKSZ;
 	size_t len = ((size_t)sz + pg - 1) / pg * pg;
@@ -478,6 +487,10 @@ static __attribute__((noinline)) long stack_depth(void *addr, size_t len, int pr
 	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
 #elif defined(__aarch64__)
 	__asm__ volatile("mov %0, sp" : "=r"(sp));
+#elif defined(__i386__)
+	__asm__ volatile("mov %%esp, %0" : "=r"(sp));
+#else
+	sp = (uintptr_t)__builtin_frame_address(0);
 #endif
 	volatile uint64_t *lo = (volatile uint64_t *)((sp - DEPTH_SPAN) & ~(uintptr_t)7);
 	volatile uint64_t *hi = (volatile uint64_t *)((sp - 128) & ~(uintptr_t)7);

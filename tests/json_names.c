@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		perror("write");
 		return 2;
 	}
-	long at = nc_syscall6(SYS_mmap, 0, pg, PROT_READ, MAP_SHARED, fd, 0);
+	long at = nc_sys_mmap((void *)0, pg, PROT_READ, MAP_SHARED, fd, 0);
 	if (nc_sys_failed(at)) {
 		fprintf(stderr, "raw mmap failed: %ld\n", at);
 		return 2;

@@ -7,22 +7,15 @@
  * As root the filter goes in without no_new_privs, so that set-user-ID
  * programs in the tests still gain their privileges. */
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if defined(__x86_64__)
-#define ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define ARCH AUDIT_ARCH_AARCH64
-#elif defined(__i386__)
-#define ARCH AUDIT_ARCH_I386
-#endif
+#include "seccomp_bpf.h"
+
+#define ARCH T_AUDIT_ARCH
 
 #define PROCMAP_QUERY 0xc0686611u /* _IOWR('f', 17, struct procmap_query) */
 
@@ -32,24 +25,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: no_procmap_query COMMAND [ARGS...]\n");
 		return 2;
 	}
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROCMAP_QUERY, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	struct t_sock_filter f[] = {
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_ARCH),
+		T_JUMP(T_BPF_JEQ_K, ARCH, 1, 0),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_NR),
+		T_JUMP(T_BPF_JEQ_K, SYS_ioctl, 1, 0),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_ARG(1)),
+		T_JUMP(T_BPF_JEQ_K, PROCMAP_QUERY, 0, 1),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ERRNO | ENOTTY),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+	struct t_sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
 	if (geteuid() != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		perror("no_procmap_query: no_new_privs");
 		return 2;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+	if (syscall(SYS_seccomp, T_SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
 		perror("no_procmap_query: seccomp");
 		return 2;
 	}

@@ -36,7 +36,7 @@ struct hdr {
 	size_t base_off; /* user pointer - base */
 	size_t magic;
 };
-#define MAGIC 0x6f776e6d616c6c6fUL
+#define MAGIC ((size_t)0x6f776e6d616c6c6fULL)
 
 static unsigned long calls, early_calls;
 static void *volatile sink; /* keeps the compiler from eliding a malloc/free pair */
@@ -189,8 +189,8 @@ int main(void)
 	/* A page in the middle of libc's text (getpid is in it, not in us). */
 	long pg = sysconf(_SC_PAGESIZE);
 	uintptr_t target = (uintptr_t)dlsym(RTLD_DEFAULT, "getpid") & ~(uintptr_t)(pg - 1);
-	Dl_info li;
-	if (!target || !dladdr((void *)target, &li) || !li.dli_fname || !strstr(li.dli_fname, "libc"))
+	Dl_info li, self;
+	if (!target || !dladdr((void *)target, &li) || !dladdr((void *)main, &self) || li.dli_fbase == self.dli_fbase)
 		return 3;
 	static unsigned char before[4096];
 	memcpy(before, (void *)target, sizeof(before));

@@ -8,8 +8,8 @@
  *             kill  forbidden calls kill the process
  *             enotty ioctl alone answers ENOTTY, as a kernel without
  *                   PROCMAP_QUERY does; nothing else is forbidden
- *     HOW:    prctl    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ...)
- *             syscall  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, ...)
+ *     HOW:    prctl    prctl(PR_SET_SECCOMP, T_SECCOMP_MODE_FILTER, ...)
+ *             syscall  syscall(SYS_seccomp, T_SECCOMP_SET_MODE_FILTER, ...)
  *             raw      the seccomp system call made directly (the shim cannot
  *                      see it: it learns of the sandbox from the answers)
  *
@@ -17,9 +17,6 @@
  * process_vm_readv: calls the program itself never makes after the filter.
  * Prints "clobber=EEXIST|... own=ok|... reserved=ok|... violations=N". */
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,15 +27,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "seccomp_bpf.h"
 #include "testlib.h"
 
-#if defined(__x86_64__)
-#define ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define ARCH AUDIT_ARCH_AARCH64
-#elif defined(__i386__)
-#define ARCH AUDIT_ARCH_I386
-#endif
+#define ARCH T_AUDIT_ARCH
 
 static volatile long violations;
 
@@ -57,19 +49,19 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 #endif
 }
 
-#define DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, action)
+#define DENY(nr) T_JUMP(T_BPF_JEQ_K, (nr), 0, 1), T_STMT(T_BPF_RET_K, action)
 
 static int install(const char *how, const char *what)
 {
-	unsigned action = !strcmp(what, "kill") ? SECCOMP_RET_KILL_PROCESS
-			  : !strncmp(what, "trap", 4) ? SECCOMP_RET_TRAP
-						  : SECCOMP_RET_ERRNO | ENOTTY;
+	unsigned action = !strcmp(what, "kill") ? T_SECCOMP_RET_KILL_PROCESS
+			  : !strncmp(what, "trap", 4) ? T_SECCOMP_RET_TRAP
+						  : T_SECCOMP_RET_ERRNO | ENOTTY;
 	int only_ioctl = !strcmp(what, "enotty") || !strcmp(what, "trap-ioctl");
-	struct sock_filter all[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	struct t_sock_filter all[] = {
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_ARCH),
+		T_JUMP(T_BPF_JEQ_K, ARCH, 1, 0),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_NR),
 		DENY(SYS_ioctl),
 #ifdef SYS_open
 		DENY(SYS_open),
@@ -80,25 +72,25 @@ static int install(const char *how, const char *what)
 		DENY(SYS_openat),
 		DENY(SYS_readlinkat),
 		DENY(SYS_process_vm_readv),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
 	};
-	struct sock_filter ioctl_only[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	struct t_sock_filter ioctl_only[] = {
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_ARCH),
+		T_JUMP(T_BPF_JEQ_K, ARCH, 1, 0),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
+		T_STMT(T_BPF_LD_W_ABS, T_SECCOMP_DATA_NR),
 		DENY(SYS_ioctl),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = {only_ioctl ? sizeof(ioctl_only) / sizeof(ioctl_only[0]) : sizeof(all) / sizeof(all[0]),
+	struct t_sock_fprog prog = {only_ioctl ? sizeof(ioctl_only) / sizeof(ioctl_only[0]) : sizeof(all) / sizeof(all[0]),
 				  only_ioctl ? ioctl_only : all};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -1;
 	if (!strcmp(how, "prctl"))
-		return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+		return prctl(PR_SET_SECCOMP, T_SECCOMP_MODE_FILTER, &prog);
 	if (!strcmp(how, "syscall"))
-		return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-	long r = nc_syscall6(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0, 0);
+		return (int)syscall(SYS_seccomp, T_SECCOMP_SET_MODE_FILTER, 0, &prog);
+	long r = nc_syscall6(SYS_seccomp, T_SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0, 0);
 	return r < 0 ? -1 : 0;
 }
 

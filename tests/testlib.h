@@ -4,6 +4,7 @@
 #ifndef NC_TESTLIB_H
 #define NC_TESTLIB_H
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <link.h>
 #include <stddef.h>
@@ -28,6 +29,19 @@ static inline void t_exit(int code)
 {
 	for (;;)
 		nc_syscall6(SYS_exit_group, code, 0, 0, 0, 0, 0);
+}
+
+/* syscall(SYS_mmap, ...) as a program writes it on this architecture: on
+ * i386 that system call takes one pointer to the six arguments. */
+static inline void *t_syscall_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+#if defined(__i386__)
+	unsigned long block[6] = {(unsigned long)addr, len, (unsigned long)prot, (unsigned long)flags,
+				  (unsigned long)fd, (unsigned long)off};
+	return (void *)syscall(SYS_mmap, block);
+#else
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+#endif
 }
 
 /* Decimal into a static buffer, libc-free. */
@@ -74,18 +88,26 @@ static inline const char *t_errname(int e)
 	}
 }
 
-/* The address of a page in the middle of libc's executable segment, found with
- * dl_iterate_phdr (not /proc, which some tests take away); 0 if not found. */
-struct t_libc_search {
+/* The address of a page in the middle of the executable segment of the loaded
+ * object that holds address `inside`, found with dl_iterate_phdr (not /proc,
+ * which some tests take away, and whose permissions qemu-user may merge); 0 if
+ * not found. */
+struct t_text_search {
 	size_t pg;
-	uintptr_t page;
+	uintptr_t inside, page;
 };
 
-static inline int t_libc_segment(struct dl_phdr_info *info, size_t size, void *data)
+static inline int t_text_segment(struct dl_phdr_info *info, size_t size, void *data)
 {
-	struct t_libc_search *q = data;
+	struct t_text_search *q = data;
 	(void)size;
-	if (!info->dlpi_name || !strstr(info->dlpi_name, "/libc.so"))
+	int holds = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+		holds |= ph->p_type == PT_LOAD && q->inside >= s && q->inside < s + ph->p_memsz;
+	}
+	if (!holds)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -101,11 +123,17 @@ static inline int t_libc_segment(struct dl_phdr_info *info, size_t size, void *d
 	return 0;
 }
 
+static inline uintptr_t t_text_page(uintptr_t inside, size_t pg)
+{
+	struct t_text_search q = { pg, inside, 0 };
+	dl_iterate_phdr(t_text_segment, &q);
+	return q.page;
+}
+
+/* libc's: the object that defines getpid (glibc's libc.so.6, musl's libc.so). */
 static inline uintptr_t t_libc_text_page(size_t pg)
 {
-	struct t_libc_search q = { pg, 0 };
-	dl_iterate_phdr(t_libc_segment, &q);
-	return q.page;
+	return t_text_page((uintptr_t)dlsym(RTLD_DEFAULT, "getpid"), pg);
 }
 
 /* "result=ok|EEXIST|errno=N" (no newline) for a call at target that returned r

@@ -9,7 +9,7 @@
 
 #define PAGES 512
 #define PG 4096UL
-#define BASE 0x100000000UL
+#define BASE ((uintptr_t)0x10000000)
 
 static unsigned char model[PAGES];
 static int failures;

@@ -24,6 +24,29 @@ __attribute__((format(printf, 3, 4))) static void add(char *buf, size_t cap, con
 	va_end(ap);
 }
 
+/* SIGNAME of the signals a command usually dies of (glibc's sigabbrev_np is not
+ * everywhere: musl has none). */
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGHUP: return "SIGHUP";
+	case SIGINT: return "SIGINT";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGILL: return "SIGILL";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGFPE: return "SIGFPE";
+	case SIGKILL: return "SIGKILL";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGPIPE: return "SIGPIPE";
+	case SIGALRM: return "SIGALRM";
+	case SIGTERM: return "SIGTERM";
+	case SIGSYS: return "SIGSYS";
+	default: return "a signal";
+	}
+}
+
 static void say_attempts(const struct nc_launch *l, const struct nc_counts *c, int cmd_status, int sig)
 {
 	char parts[160] = "";
@@ -33,8 +56,8 @@ static void say_attempts(const struct nc_launch *l, const struct nc_counts *c, i
 		add(parts, sizeof(parts), "%s%lu aborting", *parts ? ", " : "", c->aborting);
 	if (c->warned)
 		add(parts, sizeof(parts), "%s%lu allowed by --mode warn", *parts ? ", " : "", c->warned);
-	char *end = sig ? nc_fmt("the command was killed by signal %d (SIG%s), and so ends noclobber, instead of "
-				 "exit status %d", sig, sigabbrev_np(sig), EX_CLOBBERED)
+	char *end = sig ? nc_fmt("the command was killed by signal %d (%s), and so ends noclobber, instead of "
+				 "exit status %d", sig, sig_name(sig), EX_CLOBBERED)
 			: nc_fmt("exit status %d (the command's was %d)", EX_CLOBBERED, cmd_status);
 	char *where = 0;
 	if (l->log_dir) {

@@ -11,10 +11,10 @@ targets="$foreign $owned foreign-none"
 # The victim each target must name in the log (a piece of the victims= field).
 victim_of() {
 	case $1 in
-	libc-text) echo 'r-xp [0-9a-f]* /.*libc[.-][^ ]* (image)' ;;
-	libc-data) echo 'rw-p [0-9a-f]* /.*libc[.-][^ ]* (image)' ;;
-	ldso) echo 'r-xp [0-9a-f]* /.*ld-linux[^ ]* (image)' ;;
-	exe) echo 'r--p 00000000 /.*/clobber (image)' ;;
+	libc-text) echo "$NC_TEXT_PERMS [0-9a-f]* /.*libc[.-][^ ]* $NC_IMAGE" ;;
+	libc-data) echo "rw-p [0-9a-f]* /.*libc[.-][^ ]* $NC_IMAGE" ;;
+	ldso) echo "$NC_TEXT_PERMS [0-9a-f]* /.*${NC_LDSO}[^ ]* $NC_IMAGE" ;;
+	exe) echo "r--p 00000000 /.*/clobber $NC_IMAGE" ;;
 	stack) echo 'rw-p 00000000 \[stack\] (stack)' ;;
 	heap) echo 'rw-p 00000000 \[heap\] (heap)' ;;
 	vdso) echo 'r-xp 00000000 \[vdso\] (vdso)' ;;

@@ -293,7 +293,7 @@ fi
 # write, then the rest) on a stream socket. Every line arrives whole and once.
 for h9_kind in pipe socket; do
 	for h9_fmt in text json; do
-		out=$(NOCLOBBER_OPTIONS="log_format=$h9_fmt" LD_PRELOAD="$SHIM" $PREFIX timeout 60 "$T/hardening" interrupt 200 $h9_kind \
+		out=$(NOCLOBBER_OPTIONS="log_format=$h9_fmt" timeout 60 env LD_PRELOAD="$SHIM" $PREFIX "$T/hardening" interrupt 200 $h9_kind \
 			2>"$h9_dir/int.log")
 		rc=$?
 		why="status $rc: $out"

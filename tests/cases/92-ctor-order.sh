@@ -13,8 +13,8 @@ if [ ! -x "$T/hardening" ]; then
 	return 0
 fi
 c9_cc=
-for c9_c in "${CC:-}" cc gcc clang; do
-	[ -n "$c9_c" ] && command -v "$c9_c" >/dev/null && { c9_cc=$c9_c; break; }
+for c9_c in "${TEST_CC:-}" "${CC:-}" cc gcc clang; do # TEST_CC: this target's compiler
+	[ -n "$c9_c" ] && command -v "${c9_c%% *}" >/dev/null && { c9_cc=$c9_c; break; }
 done
 if [ -z "$c9_cc" ]; then
 	skipped "ctor order: every check" "no C compiler (cc, gcc, clang)"
