@@ -595,7 +595,9 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+	int old_tid = nc_tid_cache;
 	nc_tid_cache = 0; /* a new thread id */
+	nc_stack_after_fork_child(old_tid, nc_tid());
 	__atomic_store_n(&nc_fork_holder, 0, __ATOMIC_RELEASE);
 	nc_lock_reset(&nc_table_lock);
 	nc_own_after_fork(fork_took.own, 1);

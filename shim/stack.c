@@ -119,6 +119,19 @@ static void give_slot(int i)
 	nc_syscall6(SYS_futex, (long)&busy, NC_FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
+void nc_stack_after_fork_child(int old_tid, int new_tid)
+{
+	unsigned keep = 0;
+	for (int i = 0; i < NC_STACK_SLOTS; i++)
+		if ((busy & (1u << i)) && owner[i] == old_tid) {
+			keep |= 1u << i;
+			owner[i] = new_tid;
+		} else {
+			owner[i] = 0;
+		}
+	busy = keep;
+}
+
 void nc_stack_abandoned(void)
 {
 	for (int i = 0; i < NC_STACK_SLOTS; i++)

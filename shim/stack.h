@@ -15,6 +15,8 @@
 /* fn(arg) on a shim stack, with signals blocked; on the caller's stack if no
  * shim stack can be had (no arena). */
 long nc_on_shim_stack(long (*fn)(void *), void *arg);
+/* A fork child: slots held by threads that are not in it are free. */
+void nc_stack_after_fork_child(int old_tid, int new_tid);
 /* This thread jumped out of a signal handler past a slot it held (while its
  * lines were being written): free it. */
 void nc_stack_abandoned(void);
