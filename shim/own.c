@@ -16,6 +16,7 @@ static void lost(void) { __atomic_store_n(&incomplete, 1, __ATOMIC_RELAXED); }
 int nc_own_incomplete(void) { return __atomic_load_n(&incomplete, __ATOMIC_RELAXED); }
 
 static struct nc_rset grows = {.part = NC_ARENA_GROWS, .merge = 0};
+static int have_grows; /* a program that never asks for MAP_GROWSDOWN pays nothing for it */
 
 /* Changes made where the lock cannot be waited for (a signal handler that
  * interrupted this thread inside the shim), in order. A slot is claimed by
@@ -146,12 +147,13 @@ void nc_own_add_growsdown(uintptr_t start, uintptr_t end)
 	take_lock();
 	if (nc_rset_add(&grows, start, end) < 0)
 		lost();
+	__atomic_store_n(&have_grows, 1, __ATOMIC_RELAXED);
 	release();
 }
 
 int nc_own_grown(uintptr_t vstart, uintptr_t vend)
 {
-	if (nested() || vstart >= vend)
+	if (nested() || vstart >= vend || !__atomic_load_n(&have_grows, __ATOMIC_RELAXED))
 		return 0;
 	take_lock();
 	/* Made with MAP_GROWSDOWN, ending where the mapping ends, inside it, and
@@ -196,7 +198,7 @@ void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
 
 void nc_own_settle(struct nc_own_taken *t, int unmapped)
 {
-	if (unmapped && t->start < t->end && !nested()) {
+	if (unmapped && t->start < t->end && __atomic_load_n(&have_grows, __ATOMIC_RELAXED) && !nested()) {
 		take_lock();
 		nc_rset_remove(&grows, t->start, t->end, 0, 0);
 		release();
