@@ -401,6 +401,11 @@ for h9_run in "root " "root --syscall" "nobody " "nobody --syscall"; do
 	if [ "${h9_run%% *}" = nobody ]; then
 		h9_as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 		h9_who=" as nobody"
+		if ! "${h9_as[@]}" true 2>/dev/null; then
+			skipped "doors errno as nobody${h9_via:+ $h9_via}: the comparison as an unprivileged user" \
+				"setpriv cannot become uid 65534 here (a user namespace that maps root alone)"
+			continue
+		fi
 	fi
 	h9_base=$("${h9_as[@]}" $PREFIX "$T/errno_doors" $h9_via 2>"$h9_dir/doors.base.err")
 	h9_brc=$?
@@ -412,7 +417,7 @@ for h9_run in "root " "root --syscall" "nobody " "nobody --syscall"; do
 	for h9_opts in "" "check=table"; do
 		h9_l="${h9_opts:-default}${h9_via:+ $h9_via}$h9_who"
 		h9_err=$h9_dir/doors.err
-		h9_got=$(NOCLOBBER_OPTIONS="$h9_opts" LD_PRELOAD="$SHIM" "${h9_as[@]}" $PREFIX "$T/errno_doors" $h9_via 2>"$h9_err")
+		h9_got=$(NOCLOBBER_OPTIONS="$h9_opts" "${h9_as[@]}" env LD_PRELOAD="$SHIM" $PREFIX "$T/errno_doors" $h9_via 2>"$h9_err")
 		h9_rc=$?
 		why="status $h9_rc: $(tail -3 <<<"$h9_got")"
 		expect "doors errno[$h9_l]: runs to the end, as many lines as the reference" \
