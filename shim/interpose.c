@@ -274,7 +274,10 @@ static __attribute__((always_inline)) inline int enter(void)
 		nc_stack_abandoned();
 		nc_log_abandoned();
 	}
-	if (in_shim++)
+	/* Between the fork handlers, this thread holds every lock and other
+	 * threads may wait for them inside the slow path: a call here (a signal
+	 * handler, another library's fork handler) goes to the kernel as it is. */
+	if (in_shim++ || nc_forking_here())
 		return 0;
 	entry_frame = here;
 	if (cut)
@@ -429,7 +432,7 @@ NC_EXPORT int munmap(void *addr, size_t len)
 NC_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
 	void *new_addr = 0;
-	if (flags & 2 /* MREMAP_FIXED */) {
+	if (flags & (2 | 4) /* MREMAP_FIXED, MREMAP_DONTUNMAP: the kernel reads it (as a hint for the latter) */) {
 		va_list ap;
 		va_start(ap, flags);
 		new_addr = va_arg(ap, void *);
@@ -572,25 +575,34 @@ static int take_or_try(nc_lock_t *l, int nested)
 	return 1;
 }
 
+/* The handlers' own work counts as inside the shim: a signal handler that maps
+ * while it runs is nested, and neither waits for a lock held here nor takes
+ * the slow path. */
 static void before_fork(void)
 {
-	int nested = in_shim > 0;
+	int nested = in_shim++ > 0;
+	if (!nested)
+		entry_frame = (uintptr_t)__builtin_frame_address(0);
 	fork_took.vmas = nc_vmas_before_fork(nested);
 	fork_took.table = take_or_try(&nc_table_lock, nested);
 	fork_took.attach = nc_attach_before_fork(nested);
 	fork_took.own = nc_own_before_fork(nested);
 	if (!nested)
 		__atomic_store_n(&nc_fork_holder, nc_self(), __ATOMIC_RELEASE);
+	in_shim--;
 }
 
 static void after_fork_parent(void)
 {
+	if (in_shim++ == 0)
+		entry_frame = (uintptr_t)__builtin_frame_address(0);
 	__atomic_store_n(&nc_fork_holder, 0, __ATOMIC_RELEASE);
 	nc_own_after_fork(fork_took.own, 0);
 	nc_attach_after_fork(fork_took.attach, 0);
 	if (fork_took.table)
 		nc_unlock(&nc_table_lock);
 	nc_vmas_after_fork_parent(fork_took.vmas);
+	in_shim--;
 }
 
 static void after_fork_child(void)

@@ -136,6 +136,8 @@ static int open_log(void)
  * close ours too, and the number may now be one of theirs. */
 static int still_ours(int fd)
 {
+	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
+		return 1; /* fstat may be forbidden there: the number is trusted */
 	struct stat st;
 	return nc_sys(SYS_fstat, fd, &st, 0) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
 }
@@ -231,6 +233,8 @@ void nc_log_note_stderr(void)
 long nc_log_stderr(const char *line, size_t len)
 {
 	struct stat st;
+	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
+		return write_no_sigpipe(2, line, len); /* fstat may be forbidden there */
 	if (nc_sys(SYS_fstat, 2, &st, 0) != 0)
 		return -EBADF;
 	int same = stderr_state > 0 && st.st_dev == stderr_dev && st.st_ino == stderr_ino;
