@@ -379,8 +379,8 @@ static inline int plain(int flags)
 static inline void *plain_note(void *p, size_t len, int flags)
 {
 	if (p != MAP_FAILED) {
+		entry_frame = (uintptr_t)__builtin_frame_address(0); /* before: a handler may come in between */
 		in_shim++;
-		entry_frame = (uintptr_t)__builtin_frame_address(0);
 		nc_note_mapping((uintptr_t)p, len, flags);
 		in_shim--;
 	}
@@ -418,8 +418,8 @@ NC_EXPORT int munmap(void *addr, size_t len)
 	libc_munmap_fn fn = NEXT(munmap);
 	if (__builtin_expect(fn && !in_shim, 1)) {
 		struct nc_own_taken t;
-		in_shim++;
 		entry_frame = (uintptr_t)__builtin_frame_address(0);
+		in_shim++;
 		nc_unmap_begin(addr, len, &t);
 		int r = fn(addr, len);
 		nc_own_settle(&t, r == 0);
