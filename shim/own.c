@@ -180,22 +180,31 @@ void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
 	t->start = start;
 	t->end = end;
 	t->n = 0;
-	t->after = 1;
-	if (start >= end || nested())
+	t->after = 0; /* here: whether the pieces could not all be kept */
+	if (start >= end)
 		return;
-	take_lock();
-	if (nc_rset_count_in(&set, start, end) <= NC_OWN_TAKEN_MAX) {
-		changing = 1;
-		long k = nc_rset_remove(&set, start, end, t->piece, NC_OWN_TAKEN_MAX);
-		changing = 0;
-		if (k >= 0) {
-			t->n = (size_t)k;
-			t->after = 0;
-		}
+	if (nested()) { /* before the call all the same: see nc_own_settle */
+		enqueue(OP_REMOVE, start, end);
+		t->after = 1;
+		return;
 	}
+	take_lock();
+	t->after = nc_rset_count_in(&set, start, end) > NC_OWN_TAKEN_MAX;
+	changing = 1;
+	long k = nc_rset_remove(&set, start, end, t->piece, NC_OWN_TAKEN_MAX);
+	changing = 0;
+	if (k < 0) /* no memory to split a range: removed after the call instead */
+		t->after = 2;
+	else
+		t->n = (size_t)k < NC_OWN_TAKEN_MAX ? (size_t)k : NC_OWN_TAKEN_MAX;
 	release();
 }
 
+/* The range is always out of the set before the call: once the kernel frees it,
+ * another thread may map there and record it, and a removal after the call
+ * would delete that record. If the call fails, what was taken goes back; where
+ * it could not all be kept (more than NC_OWN_TAKEN_MAX pieces, or taken from a
+ * signal handler that could not look), the set is incomplete, and says so. */
 void nc_own_settle(struct nc_own_taken *t, int unmapped)
 {
 	if (unmapped && t->start < t->end && __atomic_load_n(&have_grows, __ATOMIC_RELAXED) && !nested()) {
@@ -203,12 +212,15 @@ void nc_own_settle(struct nc_own_taken *t, int unmapped)
 		nc_rset_remove(&grows, t->start, t->end, 0, 0);
 		release();
 	}
-	if (t->after ? !unmapped : unmapped)
-		return;
-	if (t->after) {
-		nc_own_remove(t->start, t->end);
+	if (t->after == 2) { /* not taken (no memory): now, if it went */
+		if (unmapped)
+			nc_own_remove(t->start, t->end);
 		return;
 	}
+	if (unmapped)
+		return;
+	if (t->after)
+		lost();
 	/* The kernel refused (sealed, or the split would pass vm.max_map_count):
 	 * nothing was unmapped, so nobody can have mapped there meanwhile. */
 	if (nested()) {

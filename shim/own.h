@@ -37,7 +37,7 @@ int nc_own_grown(uintptr_t vstart, uintptr_t vend);
 #define NC_OWN_TAKEN_MAX 16
 struct nc_own_taken {
 	uintptr_t start, end;
-	int after;  /* too many pieces to keep (or re-entered): removed after success instead */
+	int after;  /* 1: not every piece kept (too many, or taken from a handler); 2: not taken (no memory) */
 	size_t n;
 	struct nc_range piece[NC_OWN_TAKEN_MAX];
 };

@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -921,6 +922,92 @@ static int vfork_count(void)
 	return 0;
 }
 
+/* Hostile review: threads and their signal handlers map, replace, move and
+ * unmap their own memory all at once while the main thread forks in a loop.
+ * A handler's munmap or mremap once took its range out of the record only
+ * after the kernel had freed it, deleting another thread's fresh record of
+ * memory mapped there meanwhile: its replacement was then refused. */
+static volatile int churn_stop;
+static volatile long churn_failures;
+
+static void churn(void)
+{
+	char *p = map_rw(0, 8 * pg, 0);
+	if (p == MAP_FAILED) {
+		__atomic_add_fetch(&churn_failures, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (!replaced(p + pg, 2 * pg))
+		__atomic_add_fetch(&churn_failures, 1, __ATOMIC_RELAXED);
+	char *q = mremap(p, 8 * pg, 16 * pg, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED) {
+		__atomic_add_fetch(&churn_failures, 1, __ATOMIC_RELAXED);
+		munmap(p, 8 * pg);
+		return;
+	}
+	munmap(q + 4 * pg, 4 * pg);
+	if (mmap(q + 2 * pg, 4 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != q + 2 * pg)
+		__atomic_add_fetch(&churn_failures, 1, __ATOMIC_RELAXED);
+	munmap(q, 16 * pg);
+}
+
+static void on_churn_signal(int sig)
+{
+	(void)sig;
+	int e = errno;
+	churn();
+	errno = e;
+}
+
+static void *churn_thread(void *arg)
+{
+	(void)arg;
+	while (!churn_stop)
+		churn();
+	return 0;
+}
+
+static int churn_fork(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_churn_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, 0);
+	sigaction(SIGUSR1, &sa, 0);
+	struct itimerval it = {{0, 1000}, {0, 1000}};
+	setitimer(ITIMER_REAL, &it, 0);
+	enum { N = 4 };
+	pthread_t t[N];
+	for (int i = 0; i < N; i++)
+		pthread_create(&t[i], 0, churn_thread, 0);
+	long bad_children = 0;
+	for (int round = 0; round < 60; round++) {
+		for (int i = 0; i < N; i++)
+			pthread_kill(t[i], SIGUSR1);
+		pid_t c = fork();
+		if (c == 0) {
+			long before = churn_failures;
+			churn();
+			_exit(churn_failures == before ? 0 : 2);
+		}
+		int st;
+		while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+			;
+		bad_children += !WIFEXITED(st) || WEXITSTATUS(st);
+	}
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, 0);
+	churn_stop = 1;
+	for (int i = 0; i < N; i++)
+		pthread_join(t[i], 0);
+	if (churn_failures)
+		return fail("a replacement or move of the program's own memory failed");
+	if (bad_children)
+		return fail("a child's replacement of its own memory failed");
+	return ok();
+}
+
 int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -948,6 +1035,7 @@ int main(int argc, char **argv)
 		{"dontunmap", dontunmap},
 		{"nofile-100", nofile_100},
 		{"vfork-count", vfork_count},
+		{"churn-fork", churn_fork},
 		{"exitcode-order", exitcode_order},
 	};
 	if (!strcmp(name, "stderr-reused"))

@@ -231,3 +231,15 @@ expect "intrude[vfork-count, exitcode=3]: the child's attempt is the child's (it
 	      [ "$(grep -c "^noclobber: refused .* pid=$in_child " "$in_err")" = 1 ] && [ "$(refused_lines "$in_err")" = 1 ] &&
 	      [ "$(grep -c "^noclobber: summary: pid=$in_child clobber_attempts=1$" "$in_err")" = 1 ] &&
 	      ! grep -q "^noclobber: summary: pid=$in_parent " "$in_err"'
+
+# Found by a hostile review: threads and their signal handlers mapping, moving
+# and unmapping their own memory while the main thread forks in a loop. A
+# handler's munmap or mremap took its range out of the record only after the
+# kernel freed it, deleting another thread's fresh record there: false refusals.
+in_go 120 "" - churn-fork
+in_ref="$in_rc:$in_out"
+in_go 120 "$SHIM" - churn-fork
+why="reference: $in_ref; with the shim: status $in_rc: $in_out
+stderr: $(in_errs)"
+expect "intrude[churn-fork]: threads, handlers and fork at once: no false refusal, no hang" \
+	eval '[ "$in_ref" = "0:churn-fork ok" ] && [ "$in_rc:$in_out" = "0:churn-fork ok" ] && [ "$(refused_lines "$in_err")" = 0 ]'
