@@ -431,6 +431,10 @@ int main(int argc, char **argv)
 	move_case("mremap-dontunmap-len-differs", 0, 2 * pg, pg, MM | MREMAP_DONTUNMAP, T_NONE);
 	move_case("mremap-dontunmap-len-differs-fixed", 0, 2 * pg, pg, MM | FX | MREMAP_DONTUNMAP, T_FREE);
 	move_onto_case("mremap-foreign-dontunmap-len-differs", 0, 0, 2 * pg, pg, MM | FX | MREMAP_DONTUNMAP, 0, 0);
+	/* Without MREMAP_FIXED the new address is still read, as a hint (and
+	 * checked: unaligned is EINVAL). */
+	move_case("mremap-dontunmap-hint", 0, 2 * pg, 2 * pg, MM | MREMAP_DONTUNMAP, T_FREE);
+	move_case("mremap-dontunmap-hint-unaligned", 0, 2 * pg, 2 * pg, MM | MREMAP_DONTUNMAP, T_FREE_PLUS_1);
 
 	/* --- shmat / shmdt ------------------------------------------------------ */
 	int id = shmget(IPC_PRIVATE, 2 * pg, IPC_CREAT | 0600);

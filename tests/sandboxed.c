@@ -6,6 +6,7 @@
  *                   answers ENOSYS (what Firefox's sandbox does)
  *             trap-ioctl  the same for ioctl alone (Firefox forbids it)
  *             kill  forbidden calls kill the process
+ *             kill-stat  the same, fstat, newfstatat and statx forbidden too
  *             enotty ioctl alone answers ENOTTY, as a kernel without
  *                   PROCMAP_QUERY does; nothing else is forbidden
  *     HOW:    prctl    prctl(PR_SET_SECCOMP, T_SECCOMP_MODE_FILTER, ...)
@@ -53,7 +54,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 
 static int install(const char *how, const char *what)
 {
-	unsigned action = !strcmp(what, "kill") ? T_SECCOMP_RET_KILL_PROCESS
+	unsigned action = !strncmp(what, "kill", 4) ? T_SECCOMP_RET_KILL_PROCESS
 			  : !strncmp(what, "trap", 4) ? T_SECCOMP_RET_TRAP
 						  : T_SECCOMP_RET_ERRNO | ENOTTY;
 	int only_ioctl = !strcmp(what, "enotty") || !strcmp(what, "trap-ioctl");
@@ -70,6 +71,13 @@ static int install(const char *how, const char *what)
 		DENY(SYS_readlink),
 #endif
 		DENY(SYS_openat),
+#ifdef SYS_fstat
+		DENY(!strcmp(what, "kill-stat") ? SYS_fstat : SYS_openat),
+#endif
+#ifdef SYS_newfstatat
+		DENY(!strcmp(what, "kill-stat") ? SYS_newfstatat : SYS_openat),
+#endif
+		DENY(!strcmp(what, "kill-stat") ? SYS_statx : SYS_openat),
 		DENY(SYS_readlinkat),
 		DENY(SYS_process_vm_readv),
 		T_STMT(T_BPF_RET_K, T_SECCOMP_RET_ALLOW),
@@ -102,7 +110,7 @@ static const char *how_went(void *r, void *want)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: sandboxed trap|trap-ioctl|kill|enotty prctl|syscall|raw\n");
+		fprintf(stderr, "usage: sandboxed trap|trap-ioctl|kill|kill-stat|enotty prctl|syscall|raw\n");
 		return 2;
 	}
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);

@@ -11,8 +11,8 @@
 sb_prog=$T/sandboxed
 sb_want="clobber=EEXIST own=ok reserved=ok again=EEXIST"
 for sb_how in prctl syscall raw; do
-	for sb_what in trap trap-ioctl kill enotty; do
-		[ "$sb_how" = raw ] && [ "$sb_what" = kill ] && continue # learning needs a surviving answer
+	for sb_what in trap trap-ioctl kill kill-stat enotty; do
+		[ "$sb_how" = raw ] && [[ $sb_what == kill* ]] && continue # learning needs a surviving answer
 		sb_label="sandbox[$sb_what via $sb_how]"
 		out=$(NOCLOBBER_OPTIONS=verbosity=1 LD_PRELOAD="$SHIM" $PREFIX "$sb_prog" "$sb_what" "$sb_how" 2>"$TMP/sb.err")
 		rc=$?
