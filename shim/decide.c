@@ -107,9 +107,15 @@ static int occupied(uintptr_t addr, uintptr_t end)
 static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
 {
 	long r;
-	if (c)
+	/* The call at 0 goes to the kernel directly: musl's mmap turns EPERM at
+	 * address 0 into ENOMEM for a call without MAP_FIXED, which this one is,
+	 * and the program, whose call has MAP_FIXED, would get EPERM. */
+	if (c && addr)
 		r = next((void *)addr, c->len, c->prot, (c->flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, c->fd,
 			 c->offset);
+	else if (c)
+		r = nc_sys_mmap((void *)addr, c->len, c->prot, (c->flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, c->fd,
+				c->offset);
 	else
 		r = nc_sys_mmap((void *)addr, end - addr, PROT_NONE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);

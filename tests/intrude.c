@@ -270,9 +270,14 @@ static int sched_fifo(void)
 	struct sched_param sp = {.sched_priority = 40};
 	if (sched_setaffinity(0, sizeof(one), &one) != 0)
 		return fail("sched_setaffinity");
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
-		return errno == EPERM ? skip("sched_setscheduler(SCHED_FIFO) says EPERM (no CAP_SYS_NICE or no RT runtime here)")
-				      : fail("sched_setscheduler");
+	/* pthread_setschedparam, not sched_setscheduler: musl's is ENOSYS by
+	 * design (POSIX gives it to processes, Linux to threads). */
+	int se = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (se != 0) {
+		errno = se;
+		return se == EPERM ? skip("pthread_setschedparam(SCHED_FIFO) says EPERM (no CAP_SYS_NICE or no RT runtime here)")
+				   : fail("pthread_setschedparam");
+	}
 	static struct fifo_worker w[3];
 	for (int i = 0; i < 3; i++) {
 		pthread_attr_t a;
@@ -296,7 +301,7 @@ static int sched_fifo(void)
 		failures += w[i].failures;
 	}
 	sp.sched_priority = 0;
-	sched_setscheduler(0, SCHED_OTHER, &sp);
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 	if (failures)
 		return fail("a real-time thread's map, replace or unmap failed");
 	return ok();

@@ -28,7 +28,7 @@ for rec_case in munmap-sealed munmap-max-map-count mremap-partly-own shmdt-stale
 		if [ "$rec_opts" = none ]; then
 			out=$(env "${rec_env[@]}" timeout 120 $PREFIX "$rec" "$rec_case" 2>&1)
 		else
-			out=$(env "${rec_env[@]}" NOCLOBBER_OPTIONS="$rec_opts" LD_PRELOAD="$SHIM" timeout 120 \
+			out=$(timeout 120 env "${rec_env[@]}" NOCLOBBER_OPTIONS="$rec_opts" LD_PRELOAD="$SHIM" \
 				$PREFIX "$rec" "$rec_case" 2>&1)
 		fi
 		rc=$?
