@@ -78,8 +78,8 @@ static void *map_rw(void *at, size_t len, int fixed)
  * knows) nor, when read-write, reserved. */
 static void *raw_map(void *at, size_t len, int prot, int fixed)
 {
-	long r = nc_syscall6(SYS_mmap, (long)at, (long)len, prot, MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0),
-			     -1, 0);
+	long r = nc_sys_mmap(at, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0), -1,
+			     0); /* mmap2 on i386, whose SYS_mmap takes a pointer */
 	return nc_sys_failed(r) ? MAP_FAILED : (void *)r;
 }
 
