@@ -127,7 +127,7 @@ else
 		q_all=$(grep -c '0x66, 0x11' "$TMP/hint.strace")
 		q_notty=$(grep -c '0x66, 0x11.* = -1 ENOTTY' "$TMP/hint.strace")
 		why="PROCMAP_QUERY questions in all: $q_all ($q_notty ENOTTY); $out"
-		expect "hint memory: a kernel without PROCMAP_QUERY is asked once in all (ENOTTY), the same call gets the same hint" \
+		expect "hint memory: fewer kernel questions: a kernel without PROCMAP_QUERY is asked once in all (ENOTTY), the same call gets the same hint" \
 			eval '[ "$q_all" = 1 ] && [ "$q_notty" = 1 ] && has "^repeat: hint=same$"'
 	else
 		expect "hint memory: the same call again asks 3 questions (one for its hint); once its hint is taken, a new search" \
