@@ -427,10 +427,15 @@ static int small_stack(void)
 		return fail("libc's text not found");
 	pthread_attr_t a;
 	pthread_attr_init(&a);
-	int e = pthread_attr_setstacksize(&a, 16384);
+	/* 16 KiB, or the least the platform allows (aarch64's glibc: 128 KiB,
+	 * for 64 KiB pages). */
+	size_t small = 16384;
+	if ((long)small < sysconf(_SC_THREAD_STACK_MIN))
+		small = (size_t)sysconf(_SC_THREAD_STACK_MIN);
+	int e = pthread_attr_setstacksize(&a, small);
 	if (e) {
 		errno = e;
-		return fail("pthread_attr_setstacksize(16 KiB)");
+		return fail("pthread_attr_setstacksize(16 KiB or PTHREAD_STACK_MIN)");
 	}
 	pthread_t t;
 	if ((e = pthread_create(&t, &a, small_thread, 0)) != 0) {
