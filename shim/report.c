@@ -260,9 +260,10 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	f.event = ev;
 	f.reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
 	f.pid = s->pid ? s->pid : nc_sys_getpid();
-	f.tid = nc_sys_gettid();
+	/* The thread's id as the locks keep it; a vfork child (not our pid) asks. */
+	f.tid = f.pid == nc_self_pid() ? nc_tid() : nc_sys_gettid();
 	struct timespec ts = {0, 0};
-	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0); /* not libc's: it may be interposed */
+	nc_clock_realtime(&ts);
 	f.time_s = ts.tv_sec;
 	f.time_us = ts.tv_nsec / 1000;
 	f.program = program_name();
@@ -302,7 +303,7 @@ void nc_report_summary(long pid, unsigned long attempts)
 	sm.pid = pid;
 	sm.program = program_name();
 	struct timespec ts = {0, 0};
-	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	nc_clock_realtime(&ts);
 	sm.time_s = ts.tv_sec;
 	sm.time_us = ts.tv_nsec / 1000;
 	char line[512];

@@ -53,6 +53,9 @@ long nc_sys_fd_high(int fd);
 long nc_sys_ioctl(int fd, unsigned long req, void *arg);
 long nc_sys_getpid(void);
 long nc_sys_gettid(void);
+struct timespec;
+/* CLOCK_REALTIME, through the vDSO where there is one, else the system call. */
+void nc_clock_realtime(struct timespec *ts);
 
 /* Our pid, kept by the start-up code and the fork child handler, so that the
  * shim's own reads of its memory do not ask the kernel each time. */

@@ -1,9 +1,10 @@
-/* bench_calls.c - one benchmark case per process, for bench/run.sh.
+/* bench_calls.c - one benchmark case per process, for tests/bench/run.sh.
  *
  *   bench_calls CASE ARGS...
  *
- * The same binary is run with and without LD_PRELOAD=libnoclobber.so; the
- * driver interleaves the two and takes medians. Every timed case runs a
+ * The same binary is run with LD_PRELOAD=libnoclobber.so, with an empty
+ * preloaded .so and with nothing; the driver interleaves the three and takes
+ * medians. Every timed case runs a
  * warm-up of a tenth of its iterations first, then times ITERS iterations with
  * clock_gettime(CLOCK_MONOTONIC), in up to 100 blocks, and prints one line:
  *
@@ -37,6 +38,11 @@
  *                               cannot reuse the hint it found for the last
  *                               call), or one of N mappings made behind the
  *                               shim's back (dense)
+ *   floor N ITERS LINE_LEN LOG  what any refusal costs at the least, holding about N
+ *                               mappings: one failing MAP_FIXED_NOREPLACE onto libc's
+ *                               text, one PROCMAP_QUERY there, one write of a
+ *                               LINE_LEN-byte line to LOG (opened as the shim opens
+ *                               its log: append-only, created 0600)
  *   mapsread N ITERS            read /proc/self/maps once, holding about N mappings
  *   threads T ITERS             T threads, each ITERS x (mmap + munmap one page);
  *                               in 50 lock-step blocks; figures are wall time
@@ -66,7 +72,7 @@
 
 #define PAGE 4096UL
 /* The shim's arena (shim/arena.c): one anonymous mapping of exactly this size. */
-#define ARENA_BYTES (13UL << 20)
+#define ARENA_BYTES (440UL << 10)
 
 static void die(const char *what)
 {
@@ -218,14 +224,18 @@ static char *hole_page(void)
 
 /* Hold n own ranges: one-page mappings made through mmap (MAP_FIXED_NOREPLACE
  * into holes of a raw mapping), each between two pages the shim never saw, so
- * that its set of own ranges cannot merge them. */
+ * that its set of own ranges cannot merge them. The raw mapping starts LEAD
+ * pages lower (the caller's, also never seen by the shim: a table the shim
+ * moves out of its arena could take the room below otherwise). */
+#define HOLD_LEAD 3
 static uintptr_t hold_own_ranges(long n)
 {
-	long r = raw6(SYS_mmap, 0, (2 * n + 1) * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long r = raw6(SYS_mmap, 0, (2 * n + 1 + HOLD_LEAD) * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r < 0 && r > -4096) {
 		errno = (int)-r;
 		die("raw mmap (own ranges)");
 	}
+	r += HOLD_LEAD * PAGE;
 	for (long i = 0; i < n; i++) {
 		char *at = (char *)r + (2 * i + 1) * PAGE;
 		raw6(SYS_munmap, (long)at, PAGE, 0, 0, 0, 0);
@@ -281,12 +291,8 @@ static void case_fixed_free(long iters, long held)
 		 * PROT_NONE guard page. */
 		char *r = (char *)hold_own_ranges(held);
 		at = r - 2 * PAGE;
-		raw6(SYS_mmap, (long)(r - 3 * PAGE), PAGE, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-		if (raw6(SYS_mmap, (long)at, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
-			 0) != (long)at)
-			die("no free page below the own ranges");
-		raw6(SYS_munmap, (long)at, PAGE, 0, 0, 0, 0);
+		raw6(SYS_mprotect, (long)(r - 3 * PAGE), PAGE, PROT_NONE, 0, 0, 0);
+		raw6(SYS_munmap, (long)at, 2 * PAGE, 0, 0, 0, 0);
 	} else {
 		/* A free page with free pages on both sides: nothing to merge with. */
 		char *r = mmap(0, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -325,8 +331,9 @@ static int refuse_spread; /* each refusal at another of 64 pages: a new call eac
 
 static void loop_refuse(long iters)
 {
+	static long next; /* across blocks: each call another page than the last */
 	for (long i = 0; i < iters; i++) {
-		void *victim = refuse_spread ? (char *)target + (i % 64) * PAGE : target;
+		void *victim = refuse_spread ? (char *)target + (next++ % 64) * PAGE : target;
 		void *p = mmap(victim, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (p != MAP_FAILED || errno != EEXIST) {
 			fprintf(stderr, "bench_calls: refuse: expected EEXIST, got %p errno %d\n", p, errno);
@@ -361,6 +368,57 @@ static void case_refuse(long n, long iters, const char *where)
 		target = libc_text_page();
 	}
 	timed(loop_refuse, iters);
+}
+
+/* PROCMAP_QUERY as Linux 6.11 defines it (installed headers may predate it). */
+struct procmap_query_arg {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY_REQ 0xc0686611UL
+
+static int floor_maps_fd, floor_log_fd;
+static char floor_line[4096];
+static size_t floor_len;
+
+static void loop_floor(long iters)
+{
+	char name[256];
+	for (long i = 0; i < iters; i++) {
+		long r = raw6(SYS_mmap, (long)target, PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (r != -EEXIST) {
+			fprintf(stderr, "bench_calls: floor: MAP_FIXED_NOREPLACE gave %ld, not -EEXIST\n", r);
+			exit(3);
+		}
+		struct procmap_query_arg q = {0};
+		q.size = sizeof(q);
+		q.query_addr = (uintptr_t)target;
+		q.vma_name_addr = (uintptr_t)name;
+		q.vma_name_size = sizeof(name);
+		if (raw6(SYS_ioctl, floor_maps_fd, (long)PROCMAP_QUERY_REQ, (long)&q, 0, 0, 0) != 0) {
+			fprintf(stderr, "bench_calls: floor: PROCMAP_QUERY failed (Linux 6.11+)\n");
+			exit(3);
+		}
+		if (raw6(SYS_write, floor_log_fd, (long)floor_line, (long)floor_len, 0, 0, 0) != (long)floor_len)
+			die("write (floor)");
+	}
+}
+
+static void case_floor(long n, long iters, long len, const char *log)
+{
+	fill_with_mmap(n);
+	target = libc_text_page();
+	floor_maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	floor_log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (floor_maps_fd < 0 || floor_log_fd < 0)
+		die("open (floor)");
+	floor_len = len < 2 ? 2 : (size_t)len > sizeof(floor_line) ? sizeof(floor_line) : (size_t)len;
+	memset(floor_line, 'x', floor_len - 1);
+	floor_line[floor_len - 1] = '\n';
+	timed(loop_floor, iters);
 }
 
 static void loop_mapsread(long iters)
@@ -522,7 +580,7 @@ static void case_memory(long n)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_calls CASE ARGS... (see bench/bench_calls.c)\n");
+		fprintf(stderr, "usage: bench_calls CASE ARGS... (see tests/bench/bench_calls.c)\n");
 		return 2;
 	}
 	const char *c = argv[1];
@@ -543,6 +601,8 @@ int main(int argc, char **argv)
 		case_fixed_own(a);
 	else if (!strcmp(c, "refuse") && argc > 3)
 		case_refuse(a, b, argc > 4 ? argv[4] : "libc");
+	else if (!strcmp(c, "floor") && argc > 5)
+		case_floor(a, b, atol(argv[4]), argv[5]);
 	else if (!strcmp(c, "mapsread") && argc > 3)
 		case_mapsread(a, b);
 	else if (!strcmp(c, "threads") && argc > 3)
