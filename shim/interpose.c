@@ -607,6 +607,7 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+	nc_pid = nc_sys_getpid(); /* first: the kept maps descriptor is reopened for it */
 	int old_tid = nc_tid_cache;
 	nc_tid_cache = 0; /* a new thread id */
 	nc_stack_after_fork_child(old_tid, nc_tid());
@@ -618,7 +619,6 @@ static void after_fork_child(void)
 	nc_vmas_after_fork_child();
 	nc_report_after_fork_child();
 	nc_attempts = 0; /* each process reports its own attempts */
-	nc_pid = nc_sys_getpid();
 	owner_pid = nc_pid;
 	finished = 0;
 	nc_log_after_fork_child();
@@ -653,6 +653,8 @@ __attribute__((constructor(102))) static void nc_start(void)
  * to exit with. */
 static int finish_process(int status)
 {
+	if (!nc_any_attempts())
+		return status; /* nothing to say: not even a getpid at every exit */
 	long pid = nc_sys_getpid();
 	if (pid == __atomic_load_n(&owner_pid, __ATOMIC_RELAXED) && __atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL))
 		return status;

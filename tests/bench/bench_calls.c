@@ -26,17 +26,24 @@
  *   mmap_held N ITERS           mmap case while holding N one-page own ranges
  *                               that cannot merge (the shim's own set has N
  *                               entries; without the shim the same mappings exist)
+ *   stubbed ITERS [fixed]       the mmap (or fixed_free) loop alone, for a run whose
+ *                               mmap and munmap are stub.so's (nothing reaches the
+ *                               kernel: what is timed is the preload's own code)
  *   fixed_free ITERS            MAP_FIXED onto a free page (found once) + munmap
  *   fixed_free_held N ITERS     fixed_free just below N own ranges held as in
  *                               mmap_held: the page enters the shim's own set
  *                               at its front
  *   fixed_own ITERS             MAP_FIXED page 1 of a 2-page mapping over itself
- *   refuse N ITERS [libc|libc-new|dense]
+ *   refuse N ITERS [libc|libc-new|mixed|dense]
  *                               refused MAP_FIXED while holding about N mappings;
  *                               victim: a page of libc's text (libc), each time
  *                               another of 64 pages of it (libc-new: the shim
  *                               cannot reuse the hint it found for the last
- *                               call), or one of N mappings made behind the
+ *                               call, only what it learnt of the mapping), each
+ *                               time another of four mappings (mixed: libc's
+ *                               text, the program's, the stack, the vDSO: a hint
+ *                               searched anew each time), or one of N mappings
+ *                               made behind the
  *                               shim's back (dense)
  *   floor N ITERS LINE_LEN LOG  what any refusal costs at the least, holding about N
  *                               mappings: one failing MAP_FIXED_NOREPLACE onto libc's
@@ -64,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,12 +336,15 @@ static void case_fixed_own(long iters)
 }
 
 static int refuse_spread; /* each refusal at another of 64 pages: a new call each time */
+static char *mixed[4];     /* or at each of these in turn: another mapping each time */
 
 static void loop_refuse(long iters)
 {
 	static long next; /* across blocks: each call another page than the last */
 	for (long i = 0; i < iters; i++) {
-		void *victim = refuse_spread ? (char *)target + (next++ % 64) * PAGE : target;
+		void *victim = mixed[0]        ? mixed[next++ % 4]
+			       : refuse_spread ? (char *)target + (next++ % 64) * PAGE
+					       : target;
 		void *p = mmap(victim, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (p != MAP_FAILED || errno != EEXIST) {
 			fprintf(stderr, "bench_calls: refuse: expected EEXIST, got %p errno %d\n", p, errno);
@@ -350,6 +361,8 @@ static void *libc_text_page(void)
 	return (void *)((uintptr_t)f & ~(PAGE - 1));
 }
 
+int main(int argc, char **argv);
+
 static void case_refuse(long n, long iters, const char *where)
 {
 	/* Without the shim this call would really replace the victim. */
@@ -359,6 +372,13 @@ static void case_refuse(long n, long iters, const char *where)
 	}
 	if (where && !strcmp(where, "dense")) {
 		target = (char *)fill_behind_shim(n);
+	} else if (where && !strcmp(where, "mixed")) {
+		fill_with_mmap(n);
+		char on_stack; /* its page stays mapped: the stack */
+		mixed[0] = libc_text_page();
+		mixed[1] = (char *)((uintptr_t)&main & ~(PAGE - 1));
+		mixed[2] = (char *)((uintptr_t)&on_stack & ~(PAGE - 1));
+		mixed[3] = (char *)getauxval(AT_SYSINFO_EHDR);
 	} else if (where && !strcmp(where, "libc-new")) {
 		fill_with_mmap(n);
 		target = libc_text_page();
@@ -593,7 +613,10 @@ int main(int argc, char **argv)
 		case_mmap(b, 1, a);
 	else if (!strcmp(c, "mmap_held") && argc > 3)
 		case_mmap(b, 0, a);
-	else if (!strcmp(c, "fixed_free"))
+	else if (!strcmp(c, "stubbed")) {
+		target = (char *)(uintptr_t)0x100000000UL; /* any address: stub.so maps nothing */
+		timed(argc > 3 && !strcmp(argv[3], "fixed") ? loop_fixed_free : loop_mmap, a);
+	} else if (!strcmp(c, "fixed_free"))
 		case_fixed_free(a, 0);
 	else if (!strcmp(c, "fixed_free_held") && argc > 3)
 		case_fixed_free(b, a);

@@ -35,6 +35,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CALLS=$(readlink -f "$BENCH/bench_calls")
 SPAWN=$(readlink -f "$BENCH/bench_spawn")
 EMPTY=$(readlink -f "$BENCH/empty.so")
+STUB=$(readlink -f "$BENCH/stub.so")
 QUICK=${BENCH_QUICK:-0}
 TRIALS=${BENCH_TRIALS:-$([ "$QUICK" = 1 ] && echo 5 || echo 11)}
 RTRIALS=${BENCH_REFUSE_TRIALS:-$([ "$QUICK" = 1 ] && echo 3 || echo 9)}
@@ -167,6 +168,24 @@ abc() {
 	j=$(judgement "$r" "$target" "$(ratios "${F[shim]}" "${F[empty]}")")
 	row "$name" "$(fmt "$me") ns" "$(fmt "$ms") ns" "$(fmt "$r" 3)" "$(fmt "$rn" 3)" "${target:+<= $target}" \
 		"${j%% *}" "${j#* }" "$n"
+	LAST_FLOOR=$me
+}
+
+# own_code NAME [fixed]: the same loop with mmap and munmap stubbed out after the
+# preload (stub.so), shim against empty .so: the shim's own code per pair, as
+# nanoseconds and as a share of the last row's floor (the real pair's cost).
+own_code() {
+	local name=$1 t S="" E="" iters=2000000
+	shift
+	say "$name"
+	for ((t = 0; t < TRIALS; t++)); do
+		S+="$(field 4 "$(LD_PRELOAD="$SHIM $STUB" "$CALLS" stubbed $iters "$@" 2>>"$TMP/stderr")") "
+		E+="$(field 4 "$(LD_PRELOAD="$EMPTY $STUB" "$CALLS" stubbed $iters "$@" 2>>"$TMP/stderr")") "
+	done
+	local d
+	d=$(calc "$(med $S) - $(med $E)")
+	row "$name" "$(fmt "$(med $E)") ns" "$(fmt "$(med $S)") ns" "+$(fmt "$d") ns" - "(report)" info \
+		"$(fmt "$(calc "100 * $d / $LAST_FLOOR")")% of pair" "$TRIALS"
 }
 
 echo "libnoclobber benchmark: $SHIM_BUILT (a copy of it, sha1 $(sha1sum <"$SHIM" | cut -c1-12)," \
@@ -179,7 +198,10 @@ echo "method: shim / empty .so / nothing interleaved (order rotates each trial);
 echo "progress (rows as they finish; the full table follows):" >&2
 
 abc "mmap+munmap 1 page, no MAP_FIXED" 1.03 1 mmap
+own_code "  the shim's own code (kernel stubbed out)"
+abc "  same, raw system calls (layout only)" "" 1 mmap_raw
 abc "MAP_FIXED onto a free page + munmap" 1.03 1 fixed_free
+own_code "  the shim's own code (kernel stubbed out)" fixed
 abc "  same, below 10,000 own ranges" 1.08 1 fixed_free_held 10000
 abc "  mmap+munmap holding 10,000 own ranges" "" 1 mmap_held 10000
 abc "MAP_FIXED over own mapping (allowed)" "" 1 fixed_own
@@ -207,7 +229,7 @@ refuse_run() {
 }
 floor_run() {
 	local out
-	out=$(calls empty floor "$@" "$(cat "$TMP/linelen")" "$TMP/floor.log")
+	out=$(calls empty floor "$@" "$(cat "$TMP/linelen.libc")" "$TMP/floor.log")
 	rm -f "$TMP/floor.log"
 	echo "$out"
 }
@@ -218,19 +240,22 @@ for n in $SIZES; do
 	fi
 	say "refusals, $n mappings"
 	ik=$(iters_for "$(first "$(refuse_run "$n" 300 libc)")")
+	cp "$TMP/linelen" "$TMP/linelen.libc" # the floor writes lines as long as these
 	iw=$(iters_for "$(first "$(refuse_run "$n" 300 libc-new)")")
+	im=$(iters_for "$(first "$(refuse_run "$n" 300 mixed)")")
 	iff=$(iters_for "$(first "$(floor_run "$n" 300)")")
-	K="" N="" FL="" held=""
+	K="" N="" X="" FL="" held=""
 	for ((t = 0; t < RTRIALS; t++)); do
-		for ((k = 0; k < 3; k++)); do
-			case $(((t + k) % 3)) in
+		for ((k = 0; k < 4; k++)); do
+			case $(((t + k) % 4)) in
 			0) out=$(refuse_run "$n" "$ik" libc) K+="$(field 4 "$out") " held=$(field 2 "$out") ;;
 			1) out=$(refuse_run "$n" "$iw" libc-new) N+="$(field 4 "$out") " ;;
-			2) out=$(floor_run "$n" "$iff") FL+="$(field 4 "$out") " ;;
+			2) out=$(refuse_run "$n" "$im" mixed) X+="$(field 4 "$out") " ;;
+			3) out=$(floor_run "$n" "$iff") FL+="$(field 4 "$out") " ;;
 			esac
 		done
 	done
-	bad=$(printf '%s\n' $K $N $FL | grep -vcE '^[0-9.]+$')
+	bad=$(printf '%s\n' $K $N $X $FL | grep -vcE '^[0-9.]+$')
 	[ "$bad" -gt 0 ] && note "refusals at $n mappings: $bad runs gave no figure (see stderr below)"
 	us() { fmt "$(calc "$(med "$@") / 1000")" 2; }
 	f=$(med $FL)
@@ -240,7 +265,11 @@ for n in $SIZES; do
 		"<= 2x" "${j%% *}" "${j#* }" "$RTRIALS"
 	r=$(calc "$(med $N) / $f")
 	j=$(judgement "$r" 3 "$(ratios "$N" "$FL")")
-	row "  a new call each time (hint searched anew)" "$(us $FL) us" "$(us $N) us" "$(fmt "$r" 2)x" - \
+	row "  a new call each time, the same mapping" "$(us $FL) us" "$(us $N) us" "$(fmt "$r" 2)x" - \
+		"<= 3x" "${j%% *}" "${j#* }" "$RTRIALS"
+	r=$(calc "$(med $X) / $f")
+	j=$(judgement "$r" 3 "$(ratios "$X" "$FL")")
+	row "  a new mapping each time (hint searched anew)" "$(us $FL) us" "$(us $X) us" "$(fmt "$r" 2)x" - \
 		"<= 3x" "${j%% *}" "${j#* }" "$RTRIALS"
 done
 [ -s "$TMP/logbad" ] && note "refusal runs whose log did not hold one 'refused ... victims=1:' line per call:" \
