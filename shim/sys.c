@@ -8,7 +8,7 @@
 #include <time.h>
 
 size_t nc_page_size = 4096;
-long nc_pid;
+long nc_pid NC_HOT_DATA;
 
 /* The vDSO's clock_gettime, found once at start in the vDSO's own symbol table
  * (libc's clock_gettime may be interposed): a log line's time without a system

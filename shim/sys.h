@@ -27,6 +27,16 @@
 #define NC_IPC_64 0
 #endif
 
+/* The code of a call that maps or unmaps, and passes (most calls), kept
+ * together in a few pages: each page touched after a system call can cost a
+ * TLB miss, and on a virtual machine that flushes at every system call those
+ * misses were most of what the shim added to an mmap (README, Performance).
+ * The linker's default script groups .text.hot.* sections. */
+#define NC_HOT __attribute__((section(".text.hot.noclobber")))
+/* The same for the data those calls read and write: in .data, which is small
+ * enough to stay within one page (the rest of the shim's variables are in .bss). */
+#define NC_HOT_DATA __attribute__((section(".data.hot.noclobber")))
+
 #define nc_sys(n, a, b, c) nc_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
 /* A kernel return value in [-4095, -1] is -errno. */

@@ -7,7 +7,8 @@ BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 BENCH_DIR    := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Ishim
-BENCH_BINS   := $(BENCH_DIR)/bench_calls $(BENCH_DIR)/bench_spawn $(BENCH_DIR)/empty.so $(BENCH_DIR)/stub.so
+BENCH_BINS   := $(BENCH_DIR)/bench_calls $(BENCH_DIR)/bench_spawn $(BENCH_DIR)/empty.so $(BENCH_DIR)/stub.so \
+               $(BENCH_DIR)/arena.so
 
 .PHONY: bench bench-quick
 bench: $(BUILD)/libnoclobber.so $(BUILD)/noclobber $(BENCH_BINS)
@@ -29,6 +30,11 @@ $(BENCH_DIR)/bench_spawn: tests/bench/bench_spawn.c tests/bench/bench.mk
 $(BENCH_DIR)/empty.so: tests/bench/empty.c tests/bench/bench.mk
 	@mkdir -p $(@D)
 	$(CC) -fPIC -shared -O2 $< -o $@
+
+# An empty .so but for one mapping the size of the shim's arena, made at start.
+$(BENCH_DIR)/arena.so: tests/bench/arena.c tests/bench/bench.mk
+	@mkdir -p $(@D)
+	$(CC) -fPIC -shared -O2 -Wall -Wextra $< -o $@
 
 # Preloaded after the shim: mmap and munmap that never enter the kernel.
 $(BENCH_DIR)/stub.so: tests/bench/stub.c tests/bench/bench.mk

@@ -36,6 +36,7 @@ CALLS=$(readlink -f "$BENCH/bench_calls")
 SPAWN=$(readlink -f "$BENCH/bench_spawn")
 EMPTY=$(readlink -f "$BENCH/empty.so")
 STUB=$(readlink -f "$BENCH/stub.so")
+ARENA=$(readlink -f "$BENCH/arena.so")
 QUICK=${BENCH_QUICK:-0}
 TRIALS=${BENCH_TRIALS:-$([ "$QUICK" = 1 ] && echo 5 || echo 11)}
 RTRIALS=${BENCH_REFUSE_TRIALS:-$([ "$QUICK" = 1 ] && echo 3 || echo 9)}
@@ -72,6 +73,8 @@ stats() {
 	END { if (!NR) { print "nan nan nan"; exit } printf "%.6g %.6g %.6g\n", q(0.5), q(0.25), q(0.75) }'
 }
 med() { printf '%s\n' "$@" | stats | cut -d' ' -f1; }
+# pmed "a1 a2 ..." "b1 b2 ...": the median of the per-trial ratios a_i / b_i
+pmed() { ratios "$1" "$2" | stats | cut -d' ' -f1; }
 calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
 fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN { if (v != v + 0) print "nan"; else printf "%.*f", d, v }'; }
 # ratios "a1 a2 ..." "b1 b2 ...": per-trial ratios a_i / b_i, one a line
@@ -121,6 +124,7 @@ calls() {
 	case $c in
 	shim) LD_PRELOAD=$SHIM NOCLOBBER_OPTIONS=${OPTS:-log_path=$TMP/calls.%p.log} "$CALLS" "$@" ;;
 	empty) LD_PRELOAD=$EMPTY "$CALLS" "$@" ;;
+	arena) LD_PRELOAD=$ARENA "$CALLS" "$@" ;;
 	none) "$CALLS" "$@" ;;
 	esac 2>>"$TMP/stderr"
 }
@@ -134,18 +138,19 @@ CONFS=(shim empty none)
 # [ARG...] ITERS` under the three configurations; judged on the fastest-block
 # figures, shim / empty .so. A ratio above target whose spread is wider than
 # its margin gets as many trials again before it is called noise-bound.
+# ABC_WITH=arena: the arena-only .so in the shim's place (a diagnostic row).
 abc() {
-	local name=$1 target=$2 div=$3 iters t k c out
+	local name=$1 target=$2 div=$3 iters t k c out w=${ABC_WITH:-shim}
 	shift 3
 	say "$name"
-	iters=$(iters_for "$(first "$(calls shim "$@" 2000)")" "$div")
+	iters=$(iters_for "$(first "$(calls "$w" "$@" 2000)")" "$div")
 	local -A F=([shim]="" [empty]="" [none]="")
+	local confs=("$w" empty none)
 	local n=$TRIALS raised=0
 	for ((t = 0; ; t++)); do
 		if ((t == n)); then
-			local rs
-			rs=$(calc "$(med ${F[shim]}) / $(med ${F[empty]})")
-			local j
+			local rs j
+			rs=$(pmed "${F[shim]}" "${F[empty]}")
 			j=$(judgement "$rs" "$target" "$(ratios "${F[shim]}" "${F[empty]}")")
 			if [ "${j%% *}" = noise-bound ] && ((!raised)); then
 				raised=1 n=$((n * 2))
@@ -154,17 +159,18 @@ abc() {
 			fi
 		fi
 		for ((k = 0; k < 3; k++)); do
-			c=${CONFS[$(((t + k) % 3))]}
+			c=${confs[$(((t + k) % 3))]}
 			out=$(calls "$c" "$@" "$iters")
+			[ "$c" = "$w" ] && c=shim
 			F[$c]+="$(field 4 "$out") "
 		done
 	done
 	local bad
 	bad=$(printf '%s\n' ${F[shim]} ${F[empty]} ${F[none]} | grep -vcE '^[0-9.]+$')
 	[ "$bad" -gt 0 ] && note "$name: $bad of $((3 * n)) runs gave no figure (see stderr below)"
-	local ms me mn r rn j
-	ms=$(med ${F[shim]}) me=$(med ${F[empty]}) mn=$(med ${F[none]})
-	r=$(calc "$ms / $me") rn=$(calc "$ms / $mn")
+	local ms me r rn j
+	ms=$(med ${F[shim]}) me=$(med ${F[empty]})
+	r=$(pmed "${F[shim]}" "${F[empty]}") rn=$(pmed "${F[shim]}" "${F[none]}")
 	j=$(judgement "$r" "$target" "$(ratios "${F[shim]}" "${F[empty]}")")
 	row "$name" "$(fmt "$me") ns" "$(fmt "$ms") ns" "$(fmt "$r" 3)" "$(fmt "$rn" 3)" "${target:+<= $target}" \
 		"${j%% *}" "${j#* }" "$n"
@@ -200,8 +206,10 @@ echo "progress (rows as they finish; the full table follows):" >&2
 abc "mmap+munmap 1 page, no MAP_FIXED" 1.03 1 mmap
 own_code "  the shim's own code (kernel stubbed out)"
 abc "  same, raw system calls (layout only)" "" 1 mmap_raw
+ABC_WITH=arena abc "  an empty .so + one 440 KiB mapping, not the shim" "" 1 mmap
 abc "MAP_FIXED onto a free page + munmap" 1.03 1 fixed_free
 own_code "  the shim's own code (kernel stubbed out)" fixed
+ABC_WITH=arena abc "  an empty .so + one 440 KiB mapping, not the shim" "" 1 fixed_free
 abc "  same, below 10,000 own ranges" 1.08 1 fixed_free_held 10000
 abc "  mmap+munmap holding 10,000 own ranges" "" 1 mmap_held 10000
 abc "MAP_FIXED over own mapping (allowed)" "" 1 fixed_own
@@ -258,16 +266,15 @@ for n in $SIZES; do
 	bad=$(printf '%s\n' $K $N $X $FL | grep -vcE '^[0-9.]+$')
 	[ "$bad" -gt 0 ] && note "refusals at $n mappings: $bad runs gave no figure (see stderr below)"
 	us() { fmt "$(calc "$(med "$@") / 1000")" 2; }
-	f=$(med $FL)
-	r=$(calc "$(med $K) / $f")
+	r=$(pmed "$K" "$FL")
 	j=$(judgement "$r" 2 "$(ratios "$K" "$FL")")
 	row "refused MAP_FIXED onto libc, $held maps, repeated" "$(us $FL) us" "$(us $K) us" "$(fmt "$r" 2)x" - \
 		"<= 2x" "${j%% *}" "${j#* }" "$RTRIALS"
-	r=$(calc "$(med $N) / $f")
+	r=$(pmed "$N" "$FL")
 	j=$(judgement "$r" 3 "$(ratios "$N" "$FL")")
 	row "  a new call each time, the same mapping" "$(us $FL) us" "$(us $N) us" "$(fmt "$r" 2)x" - \
 		"<= 3x" "${j%% *}" "${j#* }" "$RTRIALS"
-	r=$(calc "$(med $X) / $f")
+	r=$(pmed "$X" "$FL")
 	j=$(judgement "$r" 3 "$(ratios "$X" "$FL")")
 	row "  a new mapping each time (hint searched anew)" "$(us $FL) us" "$(us $X) us" "$(fmt "$r" 2)x" - \
 		"<= 3x" "${j%% *}" "${j#* }" "$RTRIALS"
@@ -284,7 +291,7 @@ sv() { awk -v n="$1" '$1 == n { for (i = 3; i <= NF; i++) printf "%s ", $i }' "$
 sf() { awk -v n="$1" '$1 == n { print $2 }' "$TMP/spawn"; }
 SN=$(sv none) SE=$(sv empty) SS=$(sv shim)
 if [ -n "$SS" ]; then
-	r=$(calc "$(med $SS) / $(med $SE)") rn=$(calc "$(med $SS) / $(med $SN)")
+	r=$(pmed "$SS" "$SE") rn=$(pmed "$SS" "$SN")
 	j=$(judgement "$r" 1.03 "$(ratios "$SS" "$SE")")
 	row "start-up of /bin/true" "$(fmt "$(med $SE)") us" "$(fmt "$(med $SS)") us" "$(fmt "$r" 3)" \
 		"$(fmt "$rn" 3)" "<= 1.03" "${j%% *}" "${j#* }" "${TRIALS}x30"
@@ -302,12 +309,12 @@ mkdir -p "$W"
 work_javac() {
 	[ "$1" = check ] && { command -v javac >/dev/null || echo "javac is not installed"; return; }
 	[ "$1" = setup ] && {
-		# A generated source of about 4,000 lines: 400 small methods and a
+		# A generated source of about 2,000 lines: 220 small methods and a
 		# generic helper, enough for javac to JIT, allocate and collect.
 		mkdir -p "$W/javac" && awk 'BEGIN {
 			print "import java.util.*;"; print "public class Gen {"
 			print "    static <T extends Comparable<T>> T max(List<T> xs) { T m = xs.get(0); for (T x : xs) if (x.compareTo(m) > 0) m = x; return m; }"
-			for (i = 0; i < 400; i++) {
+			for (i = 0; i < 220; i++) {
 				printf "    static int m%d(int x) {\n", i
 				printf "        List<Integer> xs = new ArrayList<>(List.of(x, %d, x * %d));\n", i, i + 1
 				printf "        Map<String, Integer> m = new HashMap<>(); m.put(\"k%d\", max(xs));\n", i
@@ -318,7 +325,7 @@ work_javac() {
 				print ""
 			}
 			print "    public static void main(String[] a) { int s = 0;"
-			for (i = 0; i < 400; i++) printf "        s += m%d(%d) + new R%d(%d, \"r\").twice();\n", i, i, i, i
+			for (i = 0; i < 220; i++) printf "        s += m%d(%d) + new R%d(%d, \"r\").twice();\n", i, i, i, i
 			print "        System.out.println(s); } }" }' >"$W/javac/Gen.java"
 		return
 	}
@@ -429,7 +436,7 @@ for w in $WORK; do
 	fails=0 n=$ROUNDS raised=0
 	for ((t = 0; ; t++)); do
 		if ((t == n)); then
-			r=$(calc "$(med ${RW[shim]}) / $(med ${RW[empty]})")
+			r=$(pmed "${RW[shim]}" "${RW[empty]}")
 			j=$(judgement "$r" 1.02 "$(ratios "${RW[shim]}" "${RW[empty]}")")
 			if [ "${j%% *}" = noise-bound ] && ((!raised)); then
 				raised=1 n=$((n + (n + 1) / 2))
@@ -439,6 +446,7 @@ for w in $WORK; do
 		fi
 		for ((k = 0; k < 3; k++)); do
 			c=${CONFS[$(((t + k) % 3))]}
+			# shellcheck disable=SC2046 # three numbers
 			set -- $(one_run "$w" "$c")
 			RW[$c]+="${1:-nan} " RC[$c]+="${2:-nan} "
 			[ "${3:-1}" = 0 ] || fails=$((fails + 1))
@@ -448,10 +456,10 @@ for w in $WORK; do
 	refused=$(cat "$TMP"/worklogs/* 2>/dev/null | grep -c '^noclobber: refused')
 	[ "$refused" -gt 0 ] && note "real work $w: $refused refusals under the shim: the comparison means little"
 	rm -rf "$TMP"/worklogs/*
-	ms=$(med ${RW[shim]}) me=$(med ${RW[empty]}) mn=$(med ${RW[none]})
-	r=$(calc "$ms / $me") rn=$(calc "$ms / $mn")
+	ms=$(med ${RW[shim]}) me=$(med ${RW[empty]})
+	r=$(pmed "${RW[shim]}" "${RW[empty]}") rn=$(pmed "${RW[shim]}" "${RW[none]}")
 	j=$(judgement "$r" 1.02 "$(ratios "${RW[shim]}" "${RW[empty]}")")
-	cpu=$(calc "$(med ${RC[shim]}) / $(med ${RC[empty]})")
+	cpu=$(pmed "${RC[shim]}" "${RC[empty]}")
 	label=$w
 	case $w in
 	javac) label="javac, a generated $(wc -l <"$W/javac/Gen.java")-line source" ;;
@@ -470,6 +478,7 @@ done
 say "memory: 1,000 mappings, one refused clobber"
 RS="" RSO="" RB="" RA="" AF=1
 for ((t = 0; t < 3; t++)); do
+	# shellcheck disable=SC2046 # seven numbers
 	set -- $(OPTS="log_path=$TMP/m.%p.log" calls shim memory 1000)
 	RS+="${2:-nan} " RSO+="${3:-nan} " RB+="${4:-nan} " RA+="${5:-nan} "
 	[ "${6:-0}" = 1 ] || AF=0
@@ -489,8 +498,9 @@ echo
 echo "floor = the same case with an empty preloaded .so (system calls, start-up, real work; the median"
 echo "over trials of each trial's figure) or the refusal's floor (failing MAP_FIXED_NOREPLACE + PROCMAP_QUERY"
 echo "+ write of a line as long as the shim's to a file, no shim); with = under the shim (real work: make"
-echo "under the launcher); ratio = median(with) / median(floor), the verdict's figure; vs-none = the same"
-echo "against no preload at all; spread = p25-p75 of the per-trial ratios (memory: .so/bss/arena RSS)"
+echo "under the launcher); floor and with are medians over trials; ratio = the median of the per-trial ratios"
+echo "with/floor (each trial runs both back to back), the verdict's figure; vs-none = the same against no"
+echo "preload at all; spread = p25-p75 of the per-trial ratios (memory: .so/bss/arena RSS)"
 for n in "${NOTES[@]}"; do echo "note: $n"; done
 if [ -s "$TMP/stderr" ]; then
 	echo "stderr of the bench programs (first lines):"
