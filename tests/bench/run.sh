@@ -24,7 +24,7 @@
 #
 # Knobs (environment): BENCH_QUICK=1 (fewer trials and rounds, a first look),
 # BENCH_TRIALS (11; 5 quick), BENCH_REFUSE_TRIALS (9; 3 quick), BENCH_ROUNDS
-# (real work, 7; 3 quick), BENCH_TRIAL_MS (100), BENCH_SIZES ("50 60000"),
+# (real work, 5; 3 quick), BENCH_TRIAL_MS (100), BENCH_SIZES ("50 60000"),
 # BENCH_WORK (which real work: "javac node go qemu make").
 set -u
 usage="usage: tests/bench/run.sh BENCH_DIR SHIM LAUNCHER"
@@ -40,7 +40,7 @@ ARENA=$(readlink -f "$BENCH/arena.so")
 QUICK=${BENCH_QUICK:-0}
 TRIALS=${BENCH_TRIALS:-$([ "$QUICK" = 1 ] && echo 5 || echo 11)}
 RTRIALS=${BENCH_REFUSE_TRIALS:-$([ "$QUICK" = 1 ] && echo 3 || echo 9)}
-ROUNDS=${BENCH_ROUNDS:-$([ "$QUICK" = 1 ] && echo 3 || echo 7)}
+ROUNDS=${BENCH_ROUNDS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
 TRIAL_MS=${BENCH_TRIAL_MS:-100}
 SIZES=${BENCH_SIZES:-50 60000}
 WORK=${BENCH_WORK:-javac node go qemu make}
