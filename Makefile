@@ -61,6 +61,7 @@ EMU_LAUNCH := $(if $(filter i386 aarch64,$(TARGET)),$(BUILD)/emu/qemu-launch)
 # Further targets (install, bench, fuzz...) each live in their own file; the
 # default goal stays `all` whatever they define first.
 -include $(wildcard mk/*.mk)
+include tests/bench/bench.mk
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/libnoclobber.so

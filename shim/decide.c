@@ -37,9 +37,9 @@
 #define SHM_REMAP 040000
 #endif
 
-static int noreplace_ignored;
+static int noreplace_ignored NC_HOT_DATA;
 
-static int use_table(void)
+NC_HOT static int use_table(void)
 {
 	return NC_OPT(check) == NC_CHECK_TABLE || __atomic_load_n(&noreplace_ignored, __ATOMIC_RELAXED);
 }
@@ -105,7 +105,7 @@ static int occupied(uintptr_t addr, uintptr_t end)
 /* Take [addr, end) with a NOREPLACE mapping of our own. Returns 1 if taken (the
  * range was free), 0 if something is there, -errno if the kernel refused for
  * another reason. A kernel without the flag is detected and remembered. */
-static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
+NC_HOT static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
 {
 	long r;
 	/* The call at 0 goes to the kernel directly: musl's mmap turns EPERM at
@@ -133,7 +133,7 @@ static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, cons
 
 /* Free (1), occupied (0) or -errno; on the kernel path a free range is now held
  * by a placeholder (or, for mmap, by the call itself: c != NULL). */
-static int probe(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c, int *tabled)
+NC_HOT static int probe(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c, int *tabled)
 {
 	*tabled = use_table();
 	if (!*tabled) {
@@ -185,7 +185,7 @@ static int guard_target(const struct nc_call *c, uintptr_t end, int *placeholder
 	return 0;
 }
 
-long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
+NC_HOT long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 {
 	long r;
 	uintptr_t end = nc_range_end(c->addr, c->len);
@@ -255,7 +255,7 @@ static long rebuild_here(void *why_p)
 
 void nc_own_rebuild(int why) { nc_on_shim_stack(rebuild_here, &why); }
 
-void nc_note_mapping(uintptr_t r, size_t len, int flags)
+NC_HOT void nc_note_mapping(uintptr_t r, size_t len, int flags)
 {
 	uintptr_t end = nc_own_extent(r, len, flags);
 	nc_own_add(r, end);
@@ -263,7 +263,7 @@ void nc_note_mapping(uintptr_t r, size_t len, int flags)
 		nc_own_add_growsdown(r, end);
 }
 
-void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t)
+NC_HOT void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t)
 {
 	uintptr_t a = (uintptr_t)addr, end = nc_range_end(a, len);
 	if (page_aligned(a) && len && end <= NC_USER_TOP)
@@ -272,7 +272,7 @@ void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t)
 		nc_own_take(0, 0, t); /* the kernel refuses it (EINVAL): nothing to change */
 }
 
-long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
+NC_HOT long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next)
 {
 	struct nc_own_taken t;
 	nc_unmap_begin(addr, len, &t);

@@ -67,7 +67,7 @@ static struct {
 	libc_shmdt_fn shmdt;
 	libc_syscall_fn syscall;
 	libc_prctl_fn prctl;
-} next;
+} next NC_HOT_DATA;
 
 
 #define NEXT(name) __atomic_load_n(&next.name, __ATOMIC_ACQUIRE)
@@ -76,7 +76,7 @@ static struct {
  * looked up at their first call rather than at every program's start (each
  * dlsym costs every exec about a microsecond). Until the constructor has run,
  * the kernel serves them directly, as for every door. */
-static int started;
+static int started NC_HOT_DATA;
 #define NEXT_LAZY(name)                                                                        \
 	({                                                                                     \
 		__typeof__(next.name) fn_ = NEXT(name);                                        \
@@ -95,7 +95,7 @@ static int started;
 static int finished;
 
 /* 0 = options not read, 1 = being read, 2 = ready. */
-static int init_state;
+static int init_state NC_HOT_DATA;
 
 extern char **environ;
 
@@ -160,7 +160,7 @@ static long raw_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 		return r_;                         \
 	} while (0)
 
-static long k_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
+NC_HOT static long k_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
 {
 	libc_mmap_fn fn = NEXT(mmap);
 	if (!fn)
@@ -169,7 +169,7 @@ static long k_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
 	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, (libc_off_t)o));
 }
 
-static long k_mmap64(void *a, size_t l, int p, int f, int fd, off_t o)
+NC_HOT static long k_mmap64(void *a, size_t l, int p, int f, int fd, off_t o)
 {
 	libc_mmap64_fn fn = NEXT(mmap_64);
 	if (!fn)
@@ -178,7 +178,7 @@ static long k_mmap64(void *a, size_t l, int p, int f, int fd, off_t o)
 	KERNEL_STYLE(r == MAP_FAILED, r = fn(a, l, p, f, fd, (int64_t)o));
 }
 
-static long k_munmap(void *a, size_t l)
+NC_HOT static long k_munmap(void *a, size_t l)
 {
 	libc_munmap_fn fn = NEXT(munmap);
 	if (!fn)
@@ -234,7 +234,7 @@ static long s_shmat(int id, const void *a, int f) { return nc_sys(SYS_shmat, id,
 static long s_shmdt(const void *a) { return nc_sys(SYS_shmdt, a, 0, 0); }
 
 /* errno, once, in the exported wrapper; never on success. */
-static long set_errno(long r)
+NC_HOT static long set_errno(long r)
 {
 	if (nc_sys_failed(r)) {
 		errno = (int)-r;
@@ -243,7 +243,7 @@ static long set_errno(long r)
 	return r;
 }
 
-static void *ptr_result(long r) { return (void *)set_errno(r); }
+NC_HOT static void *ptr_result(long r) { return (void *)set_errno(r); }
 
 /* Where this thread's outermost shim call began: a call that finds itself
  * "inside the shim" but starts above that frame, not on a signal stack, is not
@@ -251,7 +251,7 @@ static void *ptr_result(long r) { return (void *)set_errno(r); }
  * timeout pattern), and never returned. */
 static __thread uintptr_t entry_frame __attribute__((tls_model("initial-exec")));
 
-static int left_by_longjmp(uintptr_t here)
+NC_HOT static int left_by_longjmp(uintptr_t here)
 {
 	/* A handler's call is deeper by a signal frame at least (over a KiB); the
 	 * margin covers the shim's own frames between the two places measured. */
@@ -311,13 +311,13 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 	return 1;
 }
 
-static void leave(uintptr_t prev) { depth_down(prev); }
+NC_HOT static void leave(uintptr_t prev) { depth_down(prev); }
 
 /* Re-entered (a signal handler that interrupted the shim on this thread): the
  * call goes to the kernel as it is, unchecked (the decision's tables may be
  * half-way through a change), but what it maps or unmaps is still recorded
  * (own.c queues it), so that the program's later calls are judged right. */
-static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t len, int prot,
+NC_HOT static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t len, int prot,
 		      int flags, int fd, off_t off, void *caller)
 {
 	uintptr_t f;
@@ -337,7 +337,7 @@ static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t l
 	return r;
 }
 
-static long munmap_door(void *addr, size_t len, nc_munmap_fn next_fn)
+NC_HOT static long munmap_door(void *addr, size_t len, nc_munmap_fn next_fn)
 {
 	uintptr_t f;
 	(void)enter(&f); /* re-entered or not, the same: own.c queues a handler's change */
@@ -418,7 +418,7 @@ static inline void *plain_note(void *p, size_t len, int flags)
 }
 
 void *nc_export_mmap(void *addr, size_t len, int prot, int flags, int fd, libc_off_t off) NC_EXPORT_AS("mmap");
-void *nc_export_mmap(void *addr, size_t len, int prot, int flags, int fd, libc_off_t off)
+NC_HOT void *nc_export_mmap(void *addr, size_t len, int prot, int flags, int fd, libc_off_t off)
 {
 	libc_mmap_fn fn = NEXT(mmap);
 	if (__builtin_expect(fn && plain(flags) && !in_shim, 1)) {
@@ -432,7 +432,7 @@ void *nc_export_mmap(void *addr, size_t len, int prot, int flags, int fd, libc_o
 /* A door of its own where libc's off_t is 32 bits (glibc on i386): the only
  * way to a file offset past 4 GiB. Elsewhere libc's mmap64 is mmap. */
 void *nc_export_mmap64(void *addr, size_t len, int prot, int flags, int fd, int64_t off) NC_EXPORT_AS("mmap64");
-void *nc_export_mmap64(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
+NC_HOT void *nc_export_mmap64(void *addr, size_t len, int prot, int flags, int fd, int64_t off)
 {
 	libc_mmap64_fn fn = NEXT(mmap_64);
 	if (__builtin_expect(fn && plain(flags) && !in_shim, 1)) {
@@ -443,7 +443,7 @@ void *nc_export_mmap64(void *addr, size_t len, int prot, int flags, int fd, int6
 				    __builtin_return_address(0)));
 }
 
-NC_EXPORT int munmap(void *addr, size_t len)
+NC_HOT NC_EXPORT int munmap(void *addr, size_t len)
 {
 	libc_munmap_fn fn = NEXT(munmap);
 	if (__builtin_expect(fn && !in_shim, 1)) {
@@ -635,6 +635,7 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+	nc_pid = nc_sys_getpid(); /* first: the kept maps descriptor is reopened for it */
 	int old_tid = nc_tid_cache;
 	nc_tid_cache = 0; /* a new thread id */
 	nc_stack_after_fork_child(old_tid, nc_tid());
@@ -646,7 +647,6 @@ static void after_fork_child(void)
 	nc_vmas_after_fork_child();
 	nc_report_after_fork_child();
 	nc_attempts = 0; /* each process reports its own attempts */
-	nc_pid = nc_sys_getpid();
 	owner_pid = nc_pid;
 	finished = 0;
 	nc_log_after_fork_child();
@@ -681,6 +681,8 @@ __attribute__((constructor(102))) static void nc_start(void)
  * to exit with. */
 static int finish_process(int status)
 {
+	if (!nc_any_attempts())
+		return status; /* nothing to say: not even a getpid at every exit */
 	long pid = nc_sys_getpid();
 	if (pid == __atomic_load_n(&owner_pid, __ATOMIC_RELAXED) && __atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL))
 		return status;

@@ -4,7 +4,7 @@
 #include "fmt.h"
 #include "sys.h"
 
-struct nc_options nc_opts;
+struct nc_options nc_opts NC_HOT_DATA;
 
 struct nc_option_desc {
 	const char *name, *def, *valid, *help;

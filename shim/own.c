@@ -2,14 +2,15 @@
 #include "own.h"
 
 #include "lock.h"
+#include "sys.h"
 
 static struct nc_rset set = {.part = NC_ARENA_OWN, .merge = 1};
-static nc_mutex_t lock;
+static nc_mutex_t lock NC_HOT_DATA;
 /* Whether the set is half-way through a change: what a thread that jumped out
  * of a signal handler (siglongjmp) while holding the lock leaves behind, to be
  * put right when it comes back (nc_own_abandoned). */
-static int changing;
-static int incomplete;
+static int changing NC_HOT_DATA;
+static int incomplete NC_HOT_DATA;
 
 static void lost(void) { __atomic_store_n(&incomplete, 1, __ATOMIC_RELAXED); }
 
@@ -35,7 +36,7 @@ int nc_own_rebuild_wanted(void)
 }
 
 static struct nc_rset grows = {.part = NC_ARENA_GROWS, .merge = 0};
-static int have_grows; /* a program that never asks for MAP_GROWSDOWN pays nothing for it */
+static int have_grows NC_HOT_DATA; /* a program that never asks for MAP_GROWSDOWN pays nothing for it */
 
 /* Changes made where the lock cannot be waited for (a signal handler that
  * interrupted this thread inside the shim), in order. A slot is claimed by
@@ -48,7 +49,7 @@ static struct {
 	int op;
 	uintptr_t start, end;
 } queue[QUEUE];
-static unsigned q_head, q_tail;
+static unsigned q_head NC_HOT_DATA, q_tail NC_HOT_DATA;
 
 static void enqueue(int op, uintptr_t start, uintptr_t end)
 {
@@ -88,13 +89,13 @@ static void drain(void)
  * hold the lock, or wait for it in line; waiting here would never end. */
 static int nested(void) { return nc_depth > 1 && !nc_forking_here(); }
 
-static void take_lock(void)
+NC_HOT static void take_lock(void)
 {
 	nc_mutex_lock(&lock);
 	drain();
 }
 
-static void release(void) { nc_mutex_unlock(&lock); }
+NC_HOT static void release(void) { nc_mutex_unlock(&lock); }
 
 void nc_own_abandoned(void)
 {
@@ -108,7 +109,7 @@ void nc_own_abandoned(void)
 	release();
 }
 
-void nc_own_add(uintptr_t start, uintptr_t end)
+NC_HOT void nc_own_add(uintptr_t start, uintptr_t end)
 {
 	if (start >= end)
 		return;
@@ -121,7 +122,7 @@ void nc_own_add(uintptr_t start, uintptr_t end)
 	release();
 }
 
-void nc_own_remove(uintptr_t start, uintptr_t end)
+NC_HOT void nc_own_remove(uintptr_t start, uintptr_t end)
 {
 	if (start >= end)
 		return;
@@ -183,7 +184,7 @@ int nc_own_grown(uintptr_t vstart, uintptr_t vend)
 	return yes;
 }
 
-int nc_own_covers(uintptr_t start, uintptr_t end)
+NC_HOT int nc_own_covers(uintptr_t start, uintptr_t end)
 {
 	if (nested())
 		return covers_nested(start, end);
@@ -193,7 +194,7 @@ int nc_own_covers(uintptr_t start, uintptr_t end)
 	return yes;
 }
 
-void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
+NC_HOT void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
 {
 	t->start = start;
 	t->end = end;
@@ -223,7 +224,7 @@ void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
  * would delete that record. If the call fails, what was taken goes back; where
  * it could not all be kept (more than NC_OWN_TAKEN_MAX pieces, or taken from a
  * signal handler that could not look), the set is incomplete, and says so. */
-void nc_own_settle(struct nc_own_taken *t, int unmapped)
+NC_HOT void nc_own_settle(struct nc_own_taken *t, int unmapped)
 {
 	if (unmapped && t->start < t->end && __atomic_load_n(&have_grows, __ATOMIC_RELAXED) && !nested()) {
 		take_lock();

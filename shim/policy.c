@@ -73,7 +73,7 @@ static long log_own(void *call)
 	return 0;
 }
 
-int nc_own_shortcut(const struct nc_call *c, uintptr_t end)
+NC_HOT int nc_own_shortcut(const struct nc_call *c, uintptr_t end)
 {
 	if (!(NC_OPT(allow) & NC_ALLOW_OWN) || !nc_own_covers(c->addr, end))
 		return 0;

@@ -1,6 +1,8 @@
 /* rangeset.c - the gap-buffered range set of rangeset.h. */
 #include "rangeset.h"
 
+#include "sys.h"
+
 #include <errno.h>
 
 static struct nc_range *slots(struct nc_rset *s) { return (struct nc_range *)s->store.base; }
@@ -57,7 +59,7 @@ static void move_gap(struct nc_rset *s, size_t i)
 }
 
 /* Entries i..j-1 (logical) become the one range r; with i == j, r is inserted. */
-static int replace(struct nc_rset *s, size_t i, size_t j, struct nc_range r)
+NC_HOT static int replace(struct nc_rset *s, size_t i, size_t j, struct nc_range r)
 {
 	if (i == j && make_room(s) < 0)
 		return -ENOMEM;
@@ -95,7 +97,7 @@ static size_t first_reaching(struct nc_rset *s, uintptr_t addr)
 	return lo;
 }
 
-int nc_rset_add(struct nc_rset *s, uintptr_t start, uintptr_t end)
+NC_HOT int nc_rset_add(struct nc_rset *s, uintptr_t start, uintptr_t end)
 {
 	if (start >= end)
 		return 0;
@@ -121,7 +123,7 @@ int nc_rset_add(struct nc_rset *s, uintptr_t start, uintptr_t end)
 	return replace(s, i, j, (struct nc_range){start, end});
 }
 
-static size_t first_overlapping(struct nc_rset *s, uintptr_t start)
+NC_HOT static size_t first_overlapping(struct nc_rset *s, uintptr_t start)
 {
 	size_t i = first_reaching(s, start);
 	if (i < nc_rset_count(s) && at(s, i)->end == start)
@@ -129,7 +131,7 @@ static size_t first_overlapping(struct nc_rset *s, uintptr_t start)
 	return i;
 }
 
-size_t nc_rset_count_in(struct nc_rset *s, uintptr_t start, uintptr_t end)
+NC_HOT size_t nc_rset_count_in(struct nc_rset *s, uintptr_t start, uintptr_t end)
 {
 	if (start >= end || !s->store.base)
 		return 0;
@@ -139,7 +141,7 @@ size_t nc_rset_count_in(struct nc_rset *s, uintptr_t start, uintptr_t end)
 	return k;
 }
 
-long nc_rset_remove(struct nc_rset *s, uintptr_t start, uintptr_t end, struct nc_range *saved, size_t max)
+NC_HOT long nc_rset_remove(struct nc_rset *s, uintptr_t start, uintptr_t end, struct nc_range *saved, size_t max)
 {
 	if (start >= end || !s->store.base)
 		return 0;
@@ -168,7 +170,7 @@ long nc_rset_remove(struct nc_rset *s, uintptr_t start, uintptr_t end, struct nc
 	return (long)taken;
 }
 
-int nc_rset_covers(struct nc_rset *s, uintptr_t start, uintptr_t end)
+NC_HOT int nc_rset_covers(struct nc_rset *s, uintptr_t start, uintptr_t end)
 {
 	if (!s->store.base || start >= end)
 		return 0;

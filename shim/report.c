@@ -42,6 +42,16 @@ void nc_count_attempt(long pid)
 	}
 }
 
+int nc_any_attempts(void)
+{
+	if (__atomic_load_n(&nc_attempts, __ATOMIC_RELAXED))
+		return 1;
+	for (int i = 0; i < NC_GUESTS; i++)
+		if (__atomic_load_n(&guest[i].pid, __ATOMIC_ACQUIRE))
+			return 1;
+	return 0;
+}
+
 unsigned long nc_take_attempts(long pid)
 {
 	if (pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
@@ -120,6 +130,13 @@ static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr
 	}
 }
 
+/* Where a search for a hint stopped: its result and both fronts. */
+struct hint_search {
+	uintptr_t up, down;       /* the next candidate start above, candidate end below */
+	int up_open, down_open;   /* whether that front could still move (not at an end of user space) */
+	uintptr_t start;          /* the range found; 0: none */
+};
+
 /* The free range of the call's length nearest to addr, above or below. Two
  * fronts walk away from what the call overlaps: up, "is there room between x
  * and the next mapping at or above it"; down, the same question asked at x -
@@ -128,11 +145,13 @@ static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr
  * the other front's candidate is the nearest. Only NC_HINT_QUESTIONS are asked:
  * a refusal must stay cheap in a crowded neighbourhood, and past that the line
  * says hint=none (mmap with addr NULL lets the kernel find room). */
-static void search_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t l, const struct span *sp)
+static void search_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t l, const struct span *sp,
+			struct hint_search *h)
 {
 	uintptr_t up = sp->known && sp->high > addr ? sp->high : addr; /* candidate start */
 	uintptr_t down = sp->known ? sp->low : addr; /* candidate end (may end inside the call's free head) */
 	int up_open = up <= NC_USER_TOP - l, down_open = down >= NC_USER_BOTTOM + l && down <= NC_USER_TOP;
+	int up_can = up_open, down_can = down_open; /* the same, not narrowed by distance */
 	uintptr_t best = UINTPTR_MAX; /* distance from addr of the range found */
 	for (int q = 0; q < NC_HINT_QUESTIONS; q++) {
 		uintptr_t up_dist = up - addr, down_dist = addr - (down - l);
@@ -152,23 +171,42 @@ static void search_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, u
 			f->hint_end = cand + l;
 		} else if (go_up) {
 			up = ve;
-			up_open = ve <= NC_USER_TOP - l;
+			up_open = up_can = ve <= NC_USER_TOP - l;
 		} else {
 			down = vs;
-			down_open = vs >= NC_USER_BOTTOM + l;
+			down_open = down_can = vs >= NC_USER_BOTTOM + l;
 		}
 	}
+	h->up = up;
+	h->down = down;
+	h->up_open = up_can;
+	h->down_open = down_can;
+	h->start = f->hint_found ? f->hint_start : 0;
 }
 
-/* The last answer, by address and length: a program that repeats a refused call
- * (a retry loop, a flood) gets it again instead of a new search. A hint is
- * checked with one question first (is the range still free); "none" is reused
- * as is, but searched anew every NC_HINT_NONE_REUSE times, so that room made
- * later is seen. */
+/* Is the range a search found from these fronts still the nearest for a call
+ * at addr (another call over the same mappings)? Yes if the other front could
+ * not come nearer: the same search from addr would have found it too. */
+static int still_nearest(const struct hint_search *h, uintptr_t addr, uintptr_t l)
+{
+	if (h->start >= addr) /* found above: could the front below come nearer? */
+		return !h->down_open || addr - (h->down - l) >= h->start - addr;
+	return !h->up_open || h->up - addr >= addr - h->start;
+}
+
+/* The last answer, by the mappings the call overlaps (the span the search
+ * starts from) and length: a program that repeats a refused call (a retry
+ * loop, a flood), or tries address after address inside the same mappings,
+ * gets it again instead of a new search, as long as it is still the nearest
+ * one for the new address. A hint is checked with one question first (is the
+ * range still free); "none" is reused as is, but searched anew every
+ * NC_HINT_NONE_REUSE times, so that room made later is seen. With the victims
+ * unknown (no maps), the key is the call's address. */
 #define NC_HINT_NONE_REUSE 64
 static nc_lock_t last_hint_lock;
 static struct {
-	uintptr_t addr, len, start; /* start 0: none */
+	uintptr_t low, high, len; /* the key: the span (or, not known, the address twice) */
+	struct hint_search h;
 	unsigned reused;
 } last_hint;
 
@@ -179,28 +217,31 @@ static void gather_hint(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, s
 	uintptr_t l = nc_range_end(0, len);
 	if (!l || l > NC_USER_TOP - NC_USER_BOTTOM)
 		return; /* no room for it anywhere */
+	uintptr_t low = sp->known ? sp->low : addr, high = sp->known ? sp->high : addr;
 	nc_lock(&last_hint_lock);
-	int same = last_hint.len == l && last_hint.addr == addr;
-	uintptr_t again = last_hint.start;
-	int none_again = same && !again && ++last_hint.reused % NC_HINT_NONE_REUSE;
+	int same = last_hint.len == l && last_hint.low == low && last_hint.high == high;
+	struct hint_search h = last_hint.h;
+	uintptr_t again = same && h.start && still_nearest(&h, addr, l) ? h.start : 0;
+	int none_again = same && !h.start && ++last_hint.reused % NC_HINT_NONE_REUSE;
 	nc_unlock(&last_hint_lock);
 	if (none_again)
 		return;
 	uintptr_t vs, ve;
-	int r = same && again ? nc_vmas_span(s, again, &vs, &ve) : -1;
+	int r = again ? nc_vmas_span(s, again, &vs, &ve) : -1;
 	if (r == 0 || (r == 1 && vs >= again + l)) {
 		f->hint_found = 1;
 		f->hint_start = again;
 		f->hint_end = again + l;
 		return;
 	}
-	search_hint(f, s, addr, l, sp);
+	search_hint(f, s, addr, l, sp, &h);
 	if (s->err)
 		return; /* nothing was known: nothing to remember */
 	nc_lock(&last_hint_lock);
-	last_hint.addr = addr;
+	last_hint.low = low;
+	last_hint.high = high;
 	last_hint.len = l;
-	last_hint.start = f->hint_found ? f->hint_start : 0;
+	last_hint.h = h;
 	last_hint.reused = 0;
 	nc_unlock(&last_hint_lock);
 }
@@ -260,9 +301,10 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	f.event = ev;
 	f.reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
 	f.pid = s->pid ? s->pid : nc_sys_getpid();
-	f.tid = nc_sys_gettid();
+	/* The thread's id as the locks keep it; a vfork child (not our pid) asks. */
+	f.tid = f.pid == nc_self_pid() ? nc_tid() : nc_sys_gettid();
 	struct timespec ts = {0, 0};
-	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0); /* not libc's: it may be interposed */
+	nc_clock_realtime(&ts);
 	f.time_s = ts.tv_sec;
 	f.time_us = ts.tv_nsec / 1000;
 	f.program = program_name();
@@ -302,7 +344,7 @@ void nc_report_summary(long pid, unsigned long attempts)
 	sm.pid = pid;
 	sm.program = program_name();
 	struct timespec ts = {0, 0};
-	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0);
+	nc_clock_realtime(&ts);
 	sm.time_s = ts.tv_sec;
 	sm.time_us = ts.tv_nsec / 1000;
 	char line[512];

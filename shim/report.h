@@ -102,6 +102,8 @@ const char *nc_program_name(void);
 extern unsigned long nc_attempts;
 extern long nc_owner_pid;
 void nc_count_attempt(long pid);
+/* Whether any process sharing this memory has attempts counted. */
+int nc_any_attempts(void);
 /* The attempts of pid, taken (a guest's are forgotten once asked for). */
 unsigned long nc_take_attempts(long pid);
 /* The line that ends a process that saw attempts. */

@@ -89,7 +89,7 @@ __asm__(".text\n"
  * way out (the slow path is never taken from a handler that interrupted the
  * shim). A slot is a stack and the log lines made on it (log.h), written once
  * signals are back. */
-static unsigned busy;
+static unsigned busy, waiters;
 static int owner[NC_STACK_SLOTS];
 
 struct slot {
@@ -107,16 +107,22 @@ static int take_slot(void)
 				owner[i] = nc_tid();
 				return i;
 			}
-		if (b == (1u << NC_STACK_SLOTS) - 1)
+		if (b == (1u << NC_STACK_SLOTS) - 1) {
+			/* Counted before the kernel compares busy with b: a slot given
+			 * back after that comparison sees us and wakes us. */
+			__atomic_add_fetch(&waiters, 1, __ATOMIC_SEQ_CST);
 			nc_syscall6(SYS_futex, (long)&busy, NC_FUTEX_WAIT_PRIVATE, b, 0, 0, 0);
+			__atomic_sub_fetch(&waiters, 1, __ATOMIC_SEQ_CST);
+		}
 	}
 }
 
 static void give_slot(int i)
 {
 	owner[i] = 0;
-	__atomic_and_fetch(&busy, ~(1u << i), __ATOMIC_RELEASE);
-	nc_syscall6(SYS_futex, (long)&busy, NC_FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	__atomic_and_fetch(&busy, ~(1u << i), __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&waiters, __ATOMIC_SEQ_CST)) /* a wake is a system call: only for a sleeper */
+		nc_syscall6(SYS_futex, (long)&busy, NC_FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
 void nc_stack_after_fork_child(int old_tid, int new_tid)
@@ -130,6 +136,7 @@ void nc_stack_after_fork_child(int old_tid, int new_tid)
 			owner[i] = 0;
 		}
 	busy = keep;
+	waiters = 0;
 }
 
 void nc_stack_abandoned(void)

@@ -5,13 +5,85 @@
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/resource.h>
+#include <time.h>
 
 size_t nc_page_size = 4096;
-long nc_pid;
+long nc_pid NC_HOT_DATA;
+
+/* The vDSO's clock_gettime, found once at start in the vDSO's own symbol table
+ * (libc's clock_gettime may be interposed): a log line's time without a system
+ * call, which costs a microsecond and more on a virtual machine (README,
+ * Performance). None on i386 (its symbol takes a 32-bit timespec) or under
+ * qemu-user (no vDSO): the system call. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <link.h>
+#if defined(__x86_64__)
+#define NC_VDSO_CLOCK "__vdso_clock_gettime"
+#else
+#define NC_VDSO_CLOCK "__kernel_clock_gettime"
+#endif
+static int (*vdso_clock)(clockid_t, struct timespec *);
+
+static int same_name(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static void find_vdso_clock(void)
+{
+	uintptr_t base = getauxval(AT_SYSINFO_EHDR);
+	if (!base)
+		return;
+	const ElfW(Ehdr) *eh = (const void *)base;
+	const ElfW(Phdr) *ph = (const void *)(base + eh->e_phoff);
+	const ElfW(Dyn) *dyn = 0;
+	uintptr_t load = 0;
+	int loaded = 0;
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && !loaded) {
+			load = base + ph[i].p_offset - ph[i].p_vaddr;
+			loaded = 1;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = (const void *)(base + ph[i].p_offset);
+		}
+	if (!loaded || !dyn)
+		return;
+	const ElfW(Sym) *sym = 0;
+	const char *str = 0;
+	const Elf32_Word *hash = 0; /* DT_HASH: nbucket, nchain (the number of symbols), ... */
+	for (; dyn->d_tag != DT_NULL; dyn++)
+		if (dyn->d_tag == DT_SYMTAB)
+			sym = (const void *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			str = (const void *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_HASH)
+			hash = (const void *)(load + dyn->d_un.d_ptr);
+	if (!sym || !str || !hash)
+		return;
+	for (Elf32_Word i = 0; i < hash[1]; i++)
+		if ((sym[i].st_info & 0xf) == STT_FUNC && sym[i].st_shndx != SHN_UNDEF &&
+		    same_name(str + sym[i].st_name, NC_VDSO_CLOCK)) {
+			vdso_clock = (int (*)(clockid_t, struct timespec *))(load + sym[i].st_value);
+			return;
+		}
+}
+#else
+static void find_vdso_clock(void) {}
+static int (*vdso_clock)(clockid_t, struct timespec *);
+#endif
+
+void nc_clock_realtime(struct timespec *ts)
+{
+	if (!vdso_clock || vdso_clock(CLOCK_REALTIME, ts) != 0)
+		nc_sys(SYS_clock_gettime, CLOCK_REALTIME, ts, 0);
+}
 
 __attribute__((constructor(101))) static void nc_sys_init(void)
 {
 	nc_pid = nc_sys_getpid();
+	find_vdso_clock();
 	unsigned long ps = getauxval(AT_PAGESZ);
 	if (ps >= 4096 && (ps & (ps - 1)) == 0)
 		nc_page_size = ps;

@@ -27,6 +27,16 @@
 #define NC_IPC_64 0
 #endif
 
+/* The code of a call that maps or unmaps, and passes (most calls), kept
+ * together in a few pages: each page touched after a system call can cost a
+ * TLB miss, and on a virtual machine that flushes at every system call those
+ * misses were most of what the shim added to an mmap (README, Performance).
+ * The linker's default script groups .text.hot.* sections. */
+#define NC_HOT __attribute__((section(".text.hot.noclobber")))
+/* The same for the data those calls read and write: in .data, which is small
+ * enough to stay within one page (the rest of the shim's variables are in .bss). */
+#define NC_HOT_DATA __attribute__((section(".data.hot.noclobber")))
+
 #define nc_sys(n, a, b, c) nc_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
 /* A kernel return value in [-4095, -1] is -errno. */
@@ -53,6 +63,9 @@ long nc_sys_fd_high(int fd);
 long nc_sys_ioctl(int fd, unsigned long req, void *arg);
 long nc_sys_getpid(void);
 long nc_sys_gettid(void);
+struct timespec;
+/* CLOCK_REALTIME, through the vDSO where there is one, else the system call. */
+void nc_clock_realtime(struct timespec *ts);
 
 /* Our pid, kept by the start-up code and the fork child handler, so that the
  * shim's own reads of its memory do not ask the kernel each time. */

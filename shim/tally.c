@@ -97,6 +97,8 @@ void nc_tally_fork_child(void) { put(NC_TALLY_PROCESS, 0, nc_self_pid()); }
  * attempt is its own. */
 void nc_tally_attempt(void)
 {
+	if (!__atomic_load_n(&on, __ATOMIC_ACQUIRE))
+		return; /* no launcher: not even the getpid (a refusal's cost, README Performance) */
 	int kind = NC_OPT(mode) == NC_MODE_WARN    ? NC_TALLY_WARNED
 		   : NC_OPT(mode) == NC_MODE_ABORT ? NC_TALLY_ABORTING
 						   : NC_TALLY_REFUSED;

@@ -245,18 +245,19 @@ static int kept_text_fd(void)
 
 /* The kept descriptor opened now, if it is not open yet (and it can be kept:
  * one that cannot is closed, and the table will say it cannot be read). */
-static void keep_maps_fd(int text_only)
+static void keep_maps_fd(long pid, int text_only)
 {
 	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
 		return;
 	int passing;
-	long fd = maps_fd(&passing, nc_sys_getpid(), text_only);
+	long fd = maps_fd(&passing, pid, text_only);
 	if (fd >= 0 && passing)
 		nc_sys_close((int)fd);
 }
 
-void nc_vmas_sandbox_prepare(void) { keep_maps_fd(1); }
-void nc_vmas_open_early(void) { keep_maps_fd(0); }
+void nc_vmas_sandbox_prepare(void) { keep_maps_fd(nc_sys_getpid(), 1); }
+/* At start and in a fork child, where nc_pid has just been set. */
+void nc_vmas_open_early(void) { keep_maps_fd(nc_self_pid(), 0); }
 
 void nc_vmas_sandbox_begin(void) { __atomic_store_n(&nc_sandboxed, 1, __ATOMIC_RELAXED); }
 

@@ -32,6 +32,15 @@
  *   hint-below       a 16-page call whose last page hits a foreign page, with
  *                    free room all around: the hint is the range just below
  *                    that page (it overlaps the call's free head)
+ *   hint-nearest     one-page calls into an 8-page foreign mapping V with one
+ *                    free page on each side (A below, B above), in the order
+ *                    V+0, V+1, V+7, V+0: the hint the shim remembers for the
+ *                    mappings a call overlaps serves another call only while it
+ *                    is still the nearest (README: the hint)
+ *
+ *                          A   V+0 V+1 ...      V+7  B
+ *                     | g | . | v | v | v v v v | v | . | g |
+ *
  *   sigpipe HOW MS   HOW = default, block, ignore or handler: set SIGPIPE so,
  *                    sleep MS milliseconds (the reader of stderr goes away), then
  *                    libc-text, then report what became of SIGPIPE
@@ -46,6 +55,7 @@
  *   vfork-first: "maps_fds=N lowest=N" (descriptors on /proc/PID/maps in the parent)
  *   hint-below: "result=EEXIST|other call=0x... hint=0x...-0x..." (the range the
  *            hint must name)
+ *   hint-nearest: "a=0x... b=0x... eexist=N" (the log holds the four hints)
  *   sigpipe: ... then "sigpipe blocked=yes|no pending=yes|no ignored=yes|no handled=N"
  *            and "after" on stdout, the program's own output after the write. */
 #include <errno.h>
@@ -354,6 +364,26 @@ static void hint_below_case(void)
 	t_write(1, line);
 }
 
+static void hint_nearest_case(void)
+{
+	long g = nc_sys_mmap((void *)0, (long)(12 * pg), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g < 0 && g > -4096)
+		t_exit(2);
+	uintptr_t a = (uintptr_t)g + pg, v = a + pg, b = v + 8 * pg;
+	nc_syscall6(SYS_mprotect, (long)v, (long)(8 * pg), PROT_READ | PROT_WRITE, 0, 0, 0);
+	nc_syscall6(SYS_munmap, (long)a, (long)pg, 0, 0, 0, 0);
+	nc_syscall6(SYS_munmap, (long)b, (long)pg, 0, 0, 0, 0);
+	static const int page[] = {0, 1, 7, 0};
+	int eexist = 0;
+	for (int i = 0; i < 4; i++) {
+		void *r = mmap((void *)(v + page[i] * pg), pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		eexist += r == MAP_FAILED && errno == EEXIST;
+	}
+	char line[160];
+	snprintf(line, sizeof(line), "a=0x%lx b=0x%lx eexist=%d\n", (unsigned long)a, (unsigned long)b, eexist);
+	t_write(1, line);
+}
+
 static volatile sig_atomic_t handled;
 static void on_pipe(int sig)
 {
@@ -401,7 +431,7 @@ int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
 	if (argc < 2) {
-		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|hint-none|hint-below|vfork-first|maps-fd FILE|sigpipe HOW MS\n");
+		t_write(2, "usage: hardening libc-text|own-anon|free|emfile|flood N|interrupt N pipe|socket|hint-none|hint-nearest|hint-below|vfork-first|maps-fd FILE|sigpipe HOW MS\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -441,6 +471,8 @@ int main(int argc, char **argv)
 		maps_fd_case(argv[2]);
 	} else if (!strcmp(cmd, "vfork-first")) {
 		vfork_first_case();
+	} else if (!strcmp(cmd, "hint-nearest")) {
+		hint_nearest_case();
 	} else if (!strcmp(cmd, "hint-below")) {
 		hint_below_case();
 	} else if (!strcmp(cmd, "hint-none")) {

@@ -356,6 +356,22 @@ $(grep -o 'victims=.*' "$h9_dir/hb.log")"
 expect "hint: the free range just below the victim, nearer than any above" \
 	eval '[ $rc = 0 ] && [ -n "$h9_want" ] && [ "$(grep -o "hint=.*" "$h9_dir/hb.log")" = "$h9_want" ]'
 
+# The hint's memory serves another call over the same mapping only while it is
+# still the nearest range: calls at V+0, V+1 (both: A, below), V+7 (B, above,
+# nearer), V+0 again (A).
+rm -f "$h9_dir/hm.log"
+run_shim "log_path=$h9_dir/hm.log" "$T/hardening" hint-nearest
+h9_a=$(sed -n 's/^a=\(0x[0-9a-f]*\) .*/\1/p' <<<"$out")
+h9_b=$(sed -n 's/.* b=\(0x[0-9a-f]*\) .*/\1/p' <<<"$out")
+h9_pg=$(getconf PAGESIZE)
+h9_ha="hint=$h9_a-$([ -n "$h9_a" ] && printf "0x%x" $((h9_a + h9_pg)))"
+h9_hb="hint=$h9_b-$([ -n "$h9_b" ] && printf "0x%x" $((h9_b + h9_pg)))"
+why="status $rc: $out
+$(grep -o 'addr=0x[0-9a-f]*\|hint=.*' "$h9_dir/hm.log")"
+expect "hint memory: another call over the same mapping gets the remembered hint only while it is the nearest" \
+	eval '[ $rc = 0 ] && has "eexist=4$" &&
+	      [ "$(grep -o "hint=.*" "$h9_dir/hm.log" | tr "\n" " ")" = "$h9_ha $h9_ha $h9_hb $h9_ha " ]'
+
 # The hint's memory: "none" for one call in a crowd is reused, and searched anew
 # every 64th time, so room made later is seen (README: the log, hint).
 rm -f "$h9_dir/hn.log"

@@ -1,9 +1,10 @@
-/* bench_calls.c - one benchmark case per process, for bench/run.sh.
+/* bench_calls.c - one benchmark case per process, for tests/bench/run.sh.
  *
  *   bench_calls CASE ARGS...
  *
- * The same binary is run with and without LD_PRELOAD=libnoclobber.so; the
- * driver interleaves the two and takes medians. Every timed case runs a
+ * The same binary is run with LD_PRELOAD=libnoclobber.so, with an empty
+ * preloaded .so and with nothing; the driver interleaves the three and takes
+ * medians. Every timed case runs a
  * warm-up of a tenth of its iterations first, then times ITERS iterations with
  * clock_gettime(CLOCK_MONOTONIC), in up to 100 blocks, and prints one line:
  *
@@ -25,18 +26,30 @@
  *   mmap_held N ITERS           mmap case while holding N one-page own ranges
  *                               that cannot merge (the shim's own set has N
  *                               entries; without the shim the same mappings exist)
+ *   stubbed ITERS [fixed]       the mmap (or fixed_free) loop alone, for a run whose
+ *                               mmap and munmap are stub.so's (nothing reaches the
+ *                               kernel: what is timed is the preload's own code)
  *   fixed_free ITERS            MAP_FIXED onto a free page (found once) + munmap
  *   fixed_free_held N ITERS     fixed_free just below N own ranges held as in
  *                               mmap_held: the page enters the shim's own set
  *                               at its front
  *   fixed_own ITERS             MAP_FIXED page 1 of a 2-page mapping over itself
- *   refuse N ITERS [libc|libc-new|dense]
+ *   refuse N ITERS [libc|libc-new|mixed|dense]
  *                               refused MAP_FIXED while holding about N mappings;
  *                               victim: a page of libc's text (libc), each time
  *                               another of 64 pages of it (libc-new: the shim
  *                               cannot reuse the hint it found for the last
- *                               call), or one of N mappings made behind the
+ *                               call, only what it learnt of the mapping), each
+ *                               time another of four mappings (mixed: libc's
+ *                               text, the program's, the stack, the vDSO: a hint
+ *                               searched anew each time), or one of N mappings
+ *                               made behind the
  *                               shim's back (dense)
+ *   floor N ITERS LINE_LEN LOG  what any refusal costs at the least, holding about N
+ *                               mappings: one failing MAP_FIXED_NOREPLACE onto libc's
+ *                               text, one PROCMAP_QUERY there, one write of a
+ *                               LINE_LEN-byte line to LOG (opened as the shim opens
+ *                               its log: append-only, created 0600)
  *   mapsread N ITERS            read /proc/self/maps once, holding about N mappings
  *   threads T ITERS             T threads, each ITERS x (mmap + munmap one page);
  *                               in 50 lock-step blocks; figures are wall time
@@ -58,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,7 +80,7 @@
 
 #define PAGE 4096UL
 /* The shim's arena (shim/arena.c): one anonymous mapping of exactly this size. */
-#define ARENA_BYTES (13UL << 20)
+#define ARENA_BYTES (440UL << 10)
 
 static void die(const char *what)
 {
@@ -218,14 +232,18 @@ static char *hole_page(void)
 
 /* Hold n own ranges: one-page mappings made through mmap (MAP_FIXED_NOREPLACE
  * into holes of a raw mapping), each between two pages the shim never saw, so
- * that its set of own ranges cannot merge them. */
+ * that its set of own ranges cannot merge them. The raw mapping starts LEAD
+ * pages lower (the caller's, also never seen by the shim: a table the shim
+ * moves out of its arena could take the room below otherwise). */
+#define HOLD_LEAD 3
 static uintptr_t hold_own_ranges(long n)
 {
-	long r = raw6(SYS_mmap, 0, (2 * n + 1) * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long r = raw6(SYS_mmap, 0, (2 * n + 1 + HOLD_LEAD) * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r < 0 && r > -4096) {
 		errno = (int)-r;
 		die("raw mmap (own ranges)");
 	}
+	r += HOLD_LEAD * PAGE;
 	for (long i = 0; i < n; i++) {
 		char *at = (char *)r + (2 * i + 1) * PAGE;
 		raw6(SYS_munmap, (long)at, PAGE, 0, 0, 0, 0);
@@ -281,12 +299,8 @@ static void case_fixed_free(long iters, long held)
 		 * PROT_NONE guard page. */
 		char *r = (char *)hold_own_ranges(held);
 		at = r - 2 * PAGE;
-		raw6(SYS_mmap, (long)(r - 3 * PAGE), PAGE, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-		if (raw6(SYS_mmap, (long)at, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
-			 0) != (long)at)
-			die("no free page below the own ranges");
-		raw6(SYS_munmap, (long)at, PAGE, 0, 0, 0, 0);
+		raw6(SYS_mprotect, (long)(r - 3 * PAGE), PAGE, PROT_NONE, 0, 0, 0);
+		raw6(SYS_munmap, (long)at, 2 * PAGE, 0, 0, 0, 0);
 	} else {
 		/* A free page with free pages on both sides: nothing to merge with. */
 		char *r = mmap(0, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -322,11 +336,15 @@ static void case_fixed_own(long iters)
 }
 
 static int refuse_spread; /* each refusal at another of 64 pages: a new call each time */
+static char *mixed[4];     /* or at each of these in turn: another mapping each time */
 
 static void loop_refuse(long iters)
 {
+	static long next; /* across blocks: each call another page than the last */
 	for (long i = 0; i < iters; i++) {
-		void *victim = refuse_spread ? (char *)target + (i % 64) * PAGE : target;
+		void *victim = mixed[0]        ? mixed[next++ % 4]
+			       : refuse_spread ? (char *)target + (next++ % 64) * PAGE
+					       : target;
 		void *p = mmap(victim, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (p != MAP_FAILED || errno != EEXIST) {
 			fprintf(stderr, "bench_calls: refuse: expected EEXIST, got %p errno %d\n", p, errno);
@@ -343,6 +361,8 @@ static void *libc_text_page(void)
 	return (void *)((uintptr_t)f & ~(PAGE - 1));
 }
 
+int main(int argc, char **argv);
+
 static void case_refuse(long n, long iters, const char *where)
 {
 	/* Without the shim this call would really replace the victim. */
@@ -352,6 +372,13 @@ static void case_refuse(long n, long iters, const char *where)
 	}
 	if (where && !strcmp(where, "dense")) {
 		target = (char *)fill_behind_shim(n);
+	} else if (where && !strcmp(where, "mixed")) {
+		fill_with_mmap(n);
+		char on_stack; /* its page stays mapped: the stack */
+		mixed[0] = libc_text_page();
+		mixed[1] = (char *)((uintptr_t)&main & ~(PAGE - 1));
+		mixed[2] = (char *)((uintptr_t)&on_stack & ~(PAGE - 1));
+		mixed[3] = (char *)getauxval(AT_SYSINFO_EHDR);
 	} else if (where && !strcmp(where, "libc-new")) {
 		fill_with_mmap(n);
 		target = libc_text_page();
@@ -361,6 +388,57 @@ static void case_refuse(long n, long iters, const char *where)
 		target = libc_text_page();
 	}
 	timed(loop_refuse, iters);
+}
+
+/* PROCMAP_QUERY as Linux 6.11 defines it (installed headers may predate it). */
+struct procmap_query_arg {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY_REQ 0xc0686611UL
+
+static int floor_maps_fd, floor_log_fd;
+static char floor_line[4096];
+static size_t floor_len;
+
+static void loop_floor(long iters)
+{
+	char name[256];
+	for (long i = 0; i < iters; i++) {
+		long r = raw6(SYS_mmap, (long)target, PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (r != -EEXIST) {
+			fprintf(stderr, "bench_calls: floor: MAP_FIXED_NOREPLACE gave %ld, not -EEXIST\n", r);
+			exit(3);
+		}
+		struct procmap_query_arg q = {0};
+		q.size = sizeof(q);
+		q.query_addr = (uintptr_t)target;
+		q.vma_name_addr = (uintptr_t)name;
+		q.vma_name_size = sizeof(name);
+		if (raw6(SYS_ioctl, floor_maps_fd, (long)PROCMAP_QUERY_REQ, (long)&q, 0, 0, 0) != 0) {
+			fprintf(stderr, "bench_calls: floor: PROCMAP_QUERY failed (Linux 6.11+)\n");
+			exit(3);
+		}
+		if (raw6(SYS_write, floor_log_fd, (long)floor_line, (long)floor_len, 0, 0, 0) != (long)floor_len)
+			die("write (floor)");
+	}
+}
+
+static void case_floor(long n, long iters, long len, const char *log)
+{
+	fill_with_mmap(n);
+	target = libc_text_page();
+	floor_maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	floor_log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (floor_maps_fd < 0 || floor_log_fd < 0)
+		die("open (floor)");
+	floor_len = len < 2 ? 2 : (size_t)len > sizeof(floor_line) ? sizeof(floor_line) : (size_t)len;
+	memset(floor_line, 'x', floor_len - 1);
+	floor_line[floor_len - 1] = '\n';
+	timed(loop_floor, iters);
 }
 
 static void loop_mapsread(long iters)
@@ -522,7 +600,7 @@ static void case_memory(long n)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench_calls CASE ARGS... (see bench/bench_calls.c)\n");
+		fprintf(stderr, "usage: bench_calls CASE ARGS... (see tests/bench/bench_calls.c)\n");
 		return 2;
 	}
 	const char *c = argv[1];
@@ -535,7 +613,10 @@ int main(int argc, char **argv)
 		case_mmap(b, 1, a);
 	else if (!strcmp(c, "mmap_held") && argc > 3)
 		case_mmap(b, 0, a);
-	else if (!strcmp(c, "fixed_free"))
+	else if (!strcmp(c, "stubbed")) {
+		target = (char *)(uintptr_t)0x100000000UL; /* any address: stub.so maps nothing */
+		timed(argc > 3 && !strcmp(argv[3], "fixed") ? loop_fixed_free : loop_mmap, a);
+	} else if (!strcmp(c, "fixed_free"))
 		case_fixed_free(a, 0);
 	else if (!strcmp(c, "fixed_free_held") && argc > 3)
 		case_fixed_free(b, a);
@@ -543,6 +624,8 @@ int main(int argc, char **argv)
 		case_fixed_own(a);
 	else if (!strcmp(c, "refuse") && argc > 3)
 		case_refuse(a, b, argc > 4 ? argv[4] : "libc");
+	else if (!strcmp(c, "floor") && argc > 5)
+		case_floor(a, b, atol(argv[4]), argv[5]);
 	else if (!strcmp(c, "mapsread") && argc > 3)
 		case_mapsread(a, b);
 	else if (!strcmp(c, "threads") && argc > 3)
