@@ -130,6 +130,41 @@ static void put_call(struct nc_buf *b, const struct nc_call *c)
 	}
 }
 
+/* {"pc", "module", "offset", "symbol", "symbol_offset"}: the caller, and each
+ * frame of the stack; module NULL: not in a named mapping. */
+static void put_where(struct nc_buf *b, uintptr_t pc, const char *module, size_t module_len, int truncated,
+		      uintptr_t offset, const char *symbol, uintptr_t sym_offset)
+{
+	nc_buf_ch(b, '{');
+	put_key(b, "pc");
+	put_hex(b, pc);
+	put_key(b, "module");
+	if (module)
+		put_str(b, module, module_len);
+	else
+		nc_buf_str(b, "null");
+	if (truncated) {
+		put_key(b, "module_truncated");
+		nc_buf_str(b, "true");
+	}
+	put_key(b, "offset");
+	if (module)
+		put_hex(b, offset);
+	else
+		nc_buf_str(b, "null");
+	put_key(b, "symbol");
+	if (symbol[0])
+		put_cstr(b, symbol);
+	else
+		nc_buf_str(b, "null");
+	put_key(b, "symbol_offset");
+	if (symbol[0])
+		put_hex(b, sym_offset);
+	else
+		nc_buf_str(b, "null");
+	nc_buf_ch(b, '}');
+}
+
 static void put_head(struct nc_buf *b, long long s, long us, long pid)
 {
 	nc_buf_ch(b, '{');
@@ -176,34 +211,25 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 	put_call(&b, f->call);
 
 	put_key(&b, "caller");
-	nc_buf_ch(&b, '{');
-	put_key(&b, "pc");
-	put_hex(&b, f->caller_pc);
-	put_key(&b, "module");
-	if (f->caller_found)
-		put_str(&b, f->caller_module, f->caller_module_len);
-	else
-		nc_buf_str(&b, "null");
-	if (f->caller_module_truncated) {
-		put_key(&b, "module_truncated");
-		nc_buf_str(&b, "true");
+	put_where(&b, f->caller_pc, f->caller_found ? f->caller_module : 0, f->caller_module_len,
+		  f->caller_module_truncated, f->caller_offset, f->caller_symbol, f->caller_sym_offset);
+	if (f->frames) {
+		put_key(&b, "stack");
+		nc_buf_ch(&b, '[');
+		int shown = 0;
+		for (; shown < f->frames && b.len + 1000 + 1600 < b.cap; shown++) {
+			const struct nc_frame *fr = &f->frame[shown];
+			const struct nc_frame_module *m = fr->module >= 0 ? &f->module[fr->module] : 0;
+			nc_buf_str(&b, shown ? "," : "");
+			put_where(&b, fr->pc, m ? m->name : 0, m ? m->len : 0, m && m->truncated, fr->offset, fr->symbol,
+				  fr->sym_offset);
+		}
+		nc_buf_ch(&b, ']');
+		if (shown < f->frames || f->frames_more) {
+			put_key(&b, "stack_truncated");
+			nc_buf_str(&b, "true");
+		}
 	}
-	put_key(&b, "offset");
-	if (f->caller_found)
-		put_hex(&b, f->caller_offset);
-	else
-		nc_buf_str(&b, "null");
-	put_key(&b, "symbol");
-	if (f->caller_symbol[0])
-		put_cstr(&b, f->caller_symbol);
-	else
-		nc_buf_str(&b, "null");
-	put_key(&b, "symbol_offset");
-	if (f->caller_symbol[0])
-		put_hex(&b, f->caller_sym_offset);
-	else
-		nc_buf_str(&b, "null");
-	nc_buf_ch(&b, '}');
 
 	put_key(&b, "victims");
 	if (!f->victims_known) {

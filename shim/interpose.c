@@ -287,6 +287,16 @@ static __attribute__((always_inline)) inline int enter(void)
 
 static void leave(void) { in_shim--; }
 
+/* stack=N: the door's registers, from which the log line's stack is walked
+ * (unwind.h). Always inlined: the door's frame must still be there. */
+static __attribute__((always_inline)) inline void capture_stack(struct nc_call *c)
+{
+	if (NC_OPT(stack)) {
+		nc_unwind_capture(&c->ctx);
+		c->ctx.valid = 1;
+	}
+}
+
 /* Re-entered (a signal handler that interrupted the shim on this thread): the
  * call goes to the kernel as it is, unchecked (the decision's tables may be
  * half-way through a change), but what it maps or unmaps is still recorded
@@ -305,6 +315,7 @@ static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t l
 			    .prot = prot, .flags = flags, .fd = fd, .offset = off,
 			    .caller_pc = (uintptr_t)caller,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
+	capture_stack(&c);
 	long r = nc_do_mmap(&c, next_fn);
 	leave();
 	return r;
@@ -335,6 +346,7 @@ static long mremap_door(const char *name, void *old, size_t old_len, size_t new_
 			    .len = new_len, .flags = flags, .old_addr = (uintptr_t)old,
 			    .old_len = old_len, .caller_pc = (uintptr_t)caller,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
+	capture_stack(&c);
 	long r = nc_do_mremap(&c, next_fn);
 	leave();
 	return r;
@@ -350,6 +362,7 @@ static long shmat_door(const char *name, int shmid, const void *addr, int flags,
 	struct nc_call c = {.door = NC_DOOR_SHMAT, .name = name, .addr = (uintptr_t)addr,
 			    .flags = flags, .shmid = shmid, .caller_pc = (uintptr_t)caller,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
+	capture_stack(&c);
 	long r = nc_do_shmat(&c, next_fn);
 	leave();
 	return r;

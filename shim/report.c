@@ -88,6 +88,44 @@ static void gather_caller(struct nc_facts *f, struct nc_vmas *s)
 	f->caller_sym_offset = c.sym_offset;
 }
 
+/* The index of the module's name in f->module[], added if new; -1 if the
+ * table is full. */
+static int frame_module(struct nc_facts *f, const struct nc_caller *c)
+{
+	size_t n = c->module.name_len < NC_VICTIM_NAME_MAX ? c->module.name_len : NC_VICTIM_NAME_MAX - 1;
+	for (int i = 0; i < f->modules; i++)
+		if (f->module[i].len == n && !__builtin_memcmp(f->module[i].name, c->module.name, n))
+			return i;
+	if (f->modules == NC_FRAME_MODULES)
+		return -1;
+	struct nc_frame_module *m = &f->module[f->modules];
+	m->len = copy_name(m->name, sizeof(m->name), c->module.name, c->module.name_len, &m->truncated);
+	m->truncated |= c->module.name_truncated;
+	return f->modules++;
+}
+
+/* stack=N: the chain of callers, each named as the caller is. */
+static void gather_stack(struct nc_facts *f, struct nc_vmas *s, const struct nc_call *call)
+{
+	unsigned want = (unsigned)NC_OPT(stack);
+	if (!want)
+		return;
+	uintptr_t pcs[NC_STACK_MAX];
+	f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
+			      &f->frames_more);
+	for (int i = 0; i < f->frames; i++) {
+		struct nc_caller c;
+		struct nc_frame *o = &f->frame[i];
+		nc_caller_describe(s, pcs[i], &c);
+		o->pc = pcs[i];
+		o->module = c.found && c.module.name_len ? frame_module(f, &c) : -1;
+		o->offset = c.offset;
+		o->sym_offset = c.sym_offset;
+		int t;
+		copy_name(o->symbol, sizeof(o->symbol), c.symbol, __builtin_strlen(c.symbol), &t);
+	}
+}
+
 /* The span of what the call overlaps, from the victims' walk: where the search
  * for a hint starts. */
 struct span {
@@ -273,6 +311,7 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	struct span sp = {0, 0, 0};
 	gather_victims(&f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
 	gather_caller(&f, s);
+	gather_stack(&f, s, c);
 	gather_hint(&f, s, c->addr, c->len, &sp);
 
 	if (!f.victims_known)
@@ -284,7 +323,7 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 			 "shim's table, or a burst of changes from signal handlers): a replacement of "
 			 "one of them is treated as a clobber");
 
-	char line[4096];
+	char line[8192]; /* a stack of 32 frames included */
 	size_t len;
 	if (NC_OPT(log_format) == NC_FORMAT_JSON)
 		nc_format_json(line, sizeof(line), &len, &f);
