@@ -1,0 +1,170 @@
+# stack=N: every attempt's line carries the chain of callers, innermost first,
+# walked from the modules' own unwind tables. The programs (tests/stack/) are
+# built here -O2 -fomit-frame-pointer -g, as a distribution builds: main ->
+# stk_entry in libncstk.so -> two static functions -> mmap over libc's text,
+# from main, a signal handler, a thread with the smallest stack, a library's
+# constructor inside dlopen, a library without unwind tables, JIT code, and
+# with the frames above the caller overwritten. Frames are named through
+# addr2line (the static functions have no dynamic symbol).
+
+s3_cc=
+for s3_c in "${TEST_CC:-}" "${CC:-}" cc gcc clang; do # TEST_CC: this target's compiler
+	[ -n "$s3_c" ] && command -v "${s3_c%% *}" >/dev/null && { s3_cc=$s3_c; break; }
+done
+if [ -z "$s3_cc" ] || ! command -v python3 >/dev/null; then
+	skipped "stack: every check" "no C compiler or no python3"
+	return 0
+fi
+s3_dir=$TMP/stack
+mkdir -p "$s3_dir"
+s3_flags="-std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror"
+s3_build=$( {
+	$s3_cc $s3_flags -shared -fPIC tests/stack/lib.c -o "$s3_dir/libncstk.so" &&
+	$s3_cc $s3_flags -fno-asynchronous-unwind-tables -fno-unwind-tables -shared -fPIC tests/stack/nounwind.c \
+		-o "$s3_dir/libncstknouw.so" &&
+	$s3_cc $s3_flags -shared -fPIC tests/stack/ctor.c -L"$s3_dir" -lncstk -Wl,-rpath,"$s3_dir" \
+		-o "$s3_dir/libncstkctor.so" &&
+	$s3_cc $s3_flags tests/stack/main.c -L"$s3_dir" -lncstk -lncstknouw -Wl,-rpath,"$s3_dir" \
+		-o "$s3_dir/stk" -ldl -pthread
+} 2>&1)
+s3_rc=$?
+why="$s3_cc: $s3_build"
+expect "stack: the programs build -O2 -fomit-frame-pointer -g ($s3_cc)" test $s3_rc = 0
+[ $s3_rc = 0 ] || return 0
+
+# stk.py frames LOG: the first attempt line's stack, one frame a line:
+#   MODULE SYMBOL FUNCTION   (- where unknown; FUNCTION from addr2line -f)
+# stk.py match TEXTLOG JSONLOG: the same frames (module, offset, symbol) in both.
+cat >"$TMP/stk.py" <<'PY'
+import json, re, shutil, subprocess, sys
+FRAME = re.compile(r'^(0x[0-9a-f]+)(?: (.+?)\+(0x[0-9a-f]+)(?: \((.+)\+(0x[0-9a-f]+)\))?)?$')
+def text_frames(path):
+    for line in open(path, errors='replace'):
+        m = re.match(r'^noclobber: (refused|allowed|aborting on) .* stack=(\d+): (.*?) victims=', line)
+        if m:
+            fr = [FRAME.match(f) for f in m.group(3).split(' | ') if f != '...']
+            if None in fr or len(fr) != int(m.group(2)):
+                sys.exit('bad stack field: ' + m.group(3))
+            return [(f.group(2), f.group(3), f.group(4), f.group(5)) for f in fr]
+    sys.exit('no attempt line with a stack')
+def json_frames(path):
+    for line in open(path):
+        o = json.loads(line)
+        if o.get('event') in ('refused', 'allowed', 'aborted'):
+            return [(f['module'], f['offset'], f['symbol'], f['symbol_offset']) for f in o['stack']]
+    sys.exit('no attempt line')
+def func(module, offset):
+    if not module or not offset or not shutil.which('addr2line') or module.startswith('['):
+        return '-'
+    r = subprocess.run(['addr2line', '-f', '-e', module, hex(int(offset, 16) - 1)],
+                       capture_output=True, text=True)
+    return (r.stdout.split('\n')[0] or '-').replace('??', '-')
+if sys.argv[1] == 'frames':
+    for mod, off, sym, _ in text_frames(sys.argv[2]):
+        print(mod or '-', sym or '-', func(mod, off))
+else:
+    t, j = text_frames(sys.argv[2]), json_frames(sys.argv[3])
+    if t != j:
+        sys.exit('text %r\njson %r' % (t, j))
+PY
+# s3_run OPTIONS CASE: the case under the shim, its log in $s3_log, frames in $s3_fr.
+s3_run() {
+	s3_log=$s3_dir/$2.log
+	rm -f "$s3_log"
+	out=$(timeout 60 env NOCLOBBER_OPTIONS="log_path=$s3_log${1:+:$1}" LD_PRELOAD="$SHIM" $PREFIX \
+		"$s3_dir/stk" "$2" "$s3_dir/libncstkctor.so" 2>&1)
+	rc=$?
+	s3_fr=$(python3 "$TMP/stk.py" frames "$s3_log" 2>&1)
+	why="rc=$rc out: $out
+frames:
+$s3_fr
+log: $(cat "$s3_log" 2>/dev/null)"
+}
+s3_have_a2l=1
+command -v addr2line >/dev/null || s3_have_a2l=
+# s3_funcs: the function column; s3_in_order WORDS: they come in this order (others may lie between).
+s3_funcs() { awk '{ print $3 }' <<<"$s3_fr" | tr '\n' ' '; }
+s3_in_order() {
+	local f=" $(s3_funcs)" w
+	for w in "$@"; do
+		[[ $f == *" $w "* ]] || return 1
+		f=${f#*" $w "}
+		f=" $f"
+	done
+}
+
+s3_run "" lib
+expect "stack: -O2 main -> library -> two static functions -> mmap: refused, the frames' modules in order" \
+	eval '[ $rc = 0 ] && has result=EEXIST && [ "$(awk "NR<=3 { print \$1 }" <<<"$s3_fr" | sort -u)" = "$s3_dir/libncstk.so" ] &&
+	      [ "$(awk "NR==3 { print \$2 }" <<<"$s3_fr")" = stk_entry ] && [ "$(awk "NR==4 { print \$1 }" <<<"$s3_fr")" = "$s3_dir/stk" ]'
+if [ -n "$s3_have_a2l" ]; then
+	expect "stack: addr2line names every frame in order: stk_inner, stk_outer, stk_entry, main" \
+		eval '[ "$(s3_funcs | cut -d" " -f1-4)" = "stk_inner stk_outer stk_entry main" ]'
+else
+	skipped "stack: addr2line names every frame in order: stk_inner, stk_outer, stk_entry, main" "addr2line is not installed"
+fi
+
+s3_text_log=$s3_dir/lib-text.log
+cp "$s3_log" "$s3_text_log"
+s3_run "log_format=json" lib
+why="$(python3 "$TMP/stk.py" match "$s3_text_log" "$s3_log" 2>&1)"
+expect "stack: JSON stack parses and matches the text line (module, offset, symbol of each frame)" \
+	python3 "$TMP/stk.py" match "$s3_text_log" "$s3_log"
+
+s3_run "stack=0" lib
+expect "stack: stack=0 gives no stack field" \
+	eval 'has result=EEXIST && grep -q "^noclobber: refused mmap(.* caller=$s3_dir/libncstk.so+0x[0-9a-f]* victims=" "$s3_log" && ! grep -q " stack=" "$s3_log"'
+s3_run "stack=0:log_format=json" lib
+expect "stack: stack=0 gives no stack key in JSON" \
+	eval 'has result=EEXIST && grep -q "\"event\":\"refused\"" "$s3_log" && ! grep -q "\"stack\"" "$s3_log"'
+s3_run "stack=2" lib
+expect "stack: stack=2 gives two frames and says more were left" \
+	eval 'grep -q "^noclobber: refused mmap(.* stack=2: 0x[0-9a-f]* [^|]* | 0x[0-9a-f]* [^|]* | \.\.\. victims=" "$s3_log"'
+
+for s3_m in warn abort; do
+	s3_run "mode=$s3_m" lib
+	s3_word=allowed
+	[ $s3_m = abort ] && s3_word="aborting on"
+	expect "stack: mode=$s3_m: the '$s3_word' line carries the stack" \
+		eval 'grep -q "^noclobber: $s3_word mmap(.* stack=[4-9][0-9]*: .*stk_entry" "$s3_log"'
+done
+out=$(NOCLOBBER_OPTIONS=verbosity=1 LD_PRELOAD="$SHIM" $PREFIX "$T/clobber" own-anon 2>&1)
+why=$out
+expect "stack: verbosity=1: a replacement the policy let through carries the stack" \
+	eval 'has "^noclobber: allowed mmap(.* stack=[1-9][0-9]*: 0x[0-9a-f]* [^ ]*clobber+0x[0-9a-f]* (main+0x[0-9a-f]*).* reason=own$"'
+
+s3_run "" signal
+if [ -n "$s3_have_a2l" ]; then
+	expect "stack: from a signal handler: the handler, then the interrupted code, then main" \
+		eval 'has result=EEXIST && s3_in_order stk_inner stk_outer stk_entry stk_handler stk_spin signal_case main'
+else
+	skipped "stack: from a signal handler: the handler, then the interrupted code, then main" "addr2line is not installed"
+fi
+
+s3_run "" thread
+expect "stack: a thread with a PTHREAD_STACK_MIN stack: its function, then libc's thread start" \
+	eval 'has result=EEXIST && { [ -z "$s3_have_a2l" ] || s3_in_order stk_inner stk_outer stk_entry stk_thread; } &&
+	      [ "$(awk "NR==4 { print \$1 }" <<<"$s3_fr")" = "$s3_dir/stk" ] && awk "NR==5 { print \$1 }" <<<"$s3_fr" | grep -q libc'
+
+s3_run "stack=32" dlopen
+expect "stack: from a constructor inside dlopen (the loader's lock held): no deadlock, ctor, loader, dlopen, main" \
+	eval '[ $rc = 0 ] && has "ctor: result=EEXIST" && has "dlopen: ok" &&
+	      awk "{ print \$1 }" <<<"$s3_fr" | grep -q libncstkctor.so && awk "{ print \$1 }" <<<"$s3_fr" | grep -q "ld-linux\|ld-musl\|/libc" &&
+	      { [ -z "$s3_have_a2l" ] || s3_in_order stk_inner stk_outer stk_entry stk_ctor main; }'
+
+s3_run "" nounwind
+expect "stack: a library without unwind tables: its frame is the last, the walk stops cleanly" \
+	eval 'has result=EEXIST && [ "$(wc -l <<<"$s3_fr")" = 1 ] && grep -q "^$s3_dir/libncstknouw.so stk_nounwind" <<<"$s3_fr"'
+
+s3_run "" jit
+expect "stack: through JIT code (an anonymous executable page): its pc alone is the last frame" \
+	eval 'has result=EEXIST && [ "$(tail -1 <<<"$s3_fr")" = "- - -" ] &&
+	      [ "$(tail -2 <<<"$s3_fr" | head -1 | cut -d" " -f1)" = "$s3_dir/stk" ] &&
+	      { [ -z "$s3_have_a2l" ] || s3_in_order stk_inner stk_outer stk_entry stk_jit_target; }'
+
+for s3_p in zero random self down text; do
+	s3_run "stack=32" "corrupt-$s3_p"
+	expect "stack: frames above the caller overwritten ($s3_p): no crash, refused, the intact frames shown" \
+		eval '[ $rc = 0 ] && has result=EEXIST && [ "$(grep -c "^noclobber: refused mmap(.* stack=" "$s3_log")" = 1 ] &&
+		      [ "$(awk "NR<=3 { print \$1 }" <<<"$s3_fr" | sort -u)" = "$s3_dir/libncstk.so" ]'
+done
