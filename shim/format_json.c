@@ -297,6 +297,10 @@ void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc
 	nc_buf_u(&b, s->attempts);
 	put_key(&b, "log_lines_lost");
 	nc_buf_u(&b, s->dropped);
+	if (s->suppressed) {
+		put_key(&b, "suppressed");
+		nc_buf_u(&b, s->suppressed);
+	}
 	nc_buf_ch(&b, '}');
 	finish(&b, len, s->pid, "summary");
 }

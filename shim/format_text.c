@@ -227,6 +227,10 @@ void nc_format_text_summary(char *line, size_t cap, size_t *len, const struct nc
 	nc_buf_i(&b, s->pid);
 	nc_buf_str(&b, " clobber_attempts=");
 	nc_buf_u(&b, s->attempts);
+	if (s->suppressed) {
+		nc_buf_str(&b, " suppressed=");
+		nc_buf_u(&b, s->suppressed);
+	}
 	if (s->dropped) {
 		nc_buf_str(&b, " log_lines_lost=");
 		nc_buf_u(&b, s->dropped);

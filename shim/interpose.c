@@ -28,6 +28,7 @@
 #include "regions.h"
 #include "report.h"
 #include "stack.h"
+#include "suppress.h"
 #include "sys.h"
 #include "tally.h"
 #include "vmas.h"
@@ -121,6 +122,12 @@ static void nc_init_options(void)
 		return;
 	}
 	if (nc_options_parse(getenv("NOCLOBBER_OPTIONS"), &nc_opts, err, sizeof(err)) < 0) {
+		size_t n = __builtin_strlen(err);
+		err[n] = '\n';
+		nc_sys_write_all(2, err, n + 1);
+		_exit(1);
+	}
+	if (nc_opts.suppressions[0] && nc_supp_load(nc_opts.suppressions, err, sizeof(err)) < 0) {
 		size_t n = __builtin_strlen(err);
 		err[n] = '\n';
 		nc_sys_write_all(2, err, n + 1);
@@ -631,6 +638,7 @@ static void after_fork_child(void)
 	nc_vmas_after_fork_child();
 	nc_report_after_fork_child();
 	nc_attempts = 0; /* each process reports its own attempts */
+	nc_suppressed = 0;
 	nc_pid = nc_sys_getpid();
 	owner_pid = nc_pid;
 	finished = 0;

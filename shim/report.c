@@ -10,6 +10,7 @@
 #include "options.h"
 #include "own.h"
 #include "regions.h"
+#include "suppress.h"
 #include "sys.h"
 #include "vmas.h"
 
@@ -291,30 +292,33 @@ void nc_report_notice(const char *what)
 	say_once(&said, what);
 }
 
-void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
+void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_facts *f)
 {
-	struct nc_facts f = {0};
-	f.call = c;
-	f.event = ev;
-	f.reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
-	f.pid = s->pid ? s->pid : nc_sys_getpid();
-	f.tid = nc_sys_gettid();
+	__builtin_memset(f, 0, sizeof(*f));
+	f->call = c;
+	f->pid = s->pid ? s->pid : nc_sys_getpid();
+	f->tid = nc_sys_gettid();
 	struct timespec ts = {0, 0};
 	nc_sys(SYS_clock_gettime, CLOCK_REALTIME, &ts, 0); /* not libc's: it may be interposed */
-	f.time_s = ts.tv_sec;
-	f.time_us = ts.tv_nsec / 1000;
-	f.program = program_name();
-	f.caller_pc = c->caller_pc;
+	f->time_s = ts.tv_sec;
+	f->time_us = ts.tv_nsec / 1000;
+	f->program = program_name();
+	f->caller_pc = c->caller_pc;
 
 	uintptr_t end = nc_range_end(c->addr, c->len);
 	struct nc_vma v;
 	struct span sp = {0, 0, 0};
-	gather_victims(&f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
-	gather_caller(&f, s);
-	gather_stack(&f, s, c);
-	gather_hint(&f, s, c->addr, c->len, &sp);
+	gather_victims(f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
+	gather_caller(f, s);
+	gather_stack(f, s, c);
+	gather_hint(f, s, c->addr, c->len, &sp);
+}
 
-	if (!f.victims_known)
+void nc_report_write(struct nc_facts *f, enum nc_event ev, const char *reason)
+{
+	f->event = ev;
+	f->reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
+	if (!f->victims_known)
 		say_once(&said_no_maps, "/proc/self/maps cannot be read: clobbers are still refused, but "
 					"their victims cannot be named");
 	if (ev != NC_EV_PERMITTED && nc_own_incomplete() && (NC_OPT(allow) & NC_ALLOW_OWN))
@@ -326,17 +330,26 @@ void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event
 	char line[8192]; /* a stack of 32 frames included */
 	size_t len;
 	if (NC_OPT(log_format) == NC_FORMAT_JSON)
-		nc_format_json(line, sizeof(line), &len, &f);
+		nc_format_json(line, sizeof(line), &len, f);
 	else
-		nc_format_text(line, sizeof(line), &len, &f);
+		nc_format_text(line, sizeof(line), &len, f);
 	nc_log_line(line, len);
+}
+
+void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
+{
+	struct nc_facts f;
+	nc_report_gather(s, c, &f);
+	nc_report_write(&f, ev, reason);
 }
 
 void nc_report_summary(long pid, unsigned long attempts)
 {
 	struct nc_summary sm = {0};
 	sm.attempts = attempts;
-	if (!sm.attempts)
+	if (pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
+		sm.suppressed = __atomic_load_n(&nc_suppressed, __ATOMIC_RELAXED);
+	if (!sm.attempts && !sm.suppressed)
 		return;
 	sm.pid = pid;
 	sm.program = program_name();

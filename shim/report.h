@@ -93,6 +93,9 @@ struct nc_facts {
 struct nc_vmas;
 /* Log the attempt; s is the lookup session the decision already opened. */
 void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason);
+/* The same in two steps, for a decision that needs the facts first (suppress.h). */
+void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_facts *f);
+void nc_report_write(struct nc_facts *f, enum nc_event ev, const char *reason);
 
 /* The line that ends a process that saw attempts. */
 struct nc_summary {
@@ -100,6 +103,7 @@ struct nc_summary {
 	const char *program;
 	unsigned long attempts;
 	unsigned long dropped; /* log lines that could not be written */
+	unsigned long suppressed; /* attempts a suppression rule let through */
 	long long time_s;
 	long time_us;
 };

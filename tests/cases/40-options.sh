@@ -11,7 +11,7 @@ bad_option() { # OPTIONS EXPECTED-LINE-REGEX
 bad_option "mode=foo" "^noclobber: NOCLOBBER_OPTIONS: bad value 'foo' for mode; valid values: enforce, warn, abort, off$"
 bad_option "mode=" "^noclobber: NOCLOBBER_OPTIONS: bad value '' for mode; valid values: enforce, warn, abort, off$"
 bad_option "check=fast" "bad value 'fast' for check; valid values: kernel, table$"
-bad_option "mdoe=warn" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mdoe'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, stack, help"
+bad_option "mdoe=warn" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mdoe'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, stack, suppressions, help"
 bad_option "mode" "option without a value 'mode'; write it as key=value"
 bad_option "exitcode=256" "bad value '256' for exitcode; valid values: 0..255$"
 bad_option "exitcode=-1" "bad value '-1' for exitcode"
@@ -21,7 +21,7 @@ bad_option "help=yes" "bad value 'yes' for help; valid values: 0, 1$"
 bad_option "log_path=" "bad value '' for log_path"
 nc_long=$(printf 'x%.0s' $(seq 1024))
 bad_option "log_path=/tmp/$nc_long" "^noclobber: NOCLOBBER_OPTIONS: bad value '/tmp/x{59}\\.\\.\\.\\(1029 bytes\\)' for log_path; valid values: stderr, a file path of at most 1023 bytes \\(%p = pid\\), or DIR/$"
-bad_option "$nc_long=1" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'x{64}\\.\\.\\.\\(1024 bytes\\)'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, stack, help$"
+bad_option "$nc_long=1" "^noclobber: NOCLOBBER_OPTIONS: unknown option 'x{64}\\.\\.\\.\\(1024 bytes\\)'; valid options are mode, allow, verbosity, check, log_path, log_format, exitcode, stack, suppressions, help$"
 bad_option $'mode=a\nb' "^noclobber: NOCLOBBER_OPTIONS: bad value 'a\\\\x0ab' for mode; valid values: enforce, warn, abort, off$"
 bad_option $'mo\x1bde=1' "^noclobber: NOCLOBBER_OPTIONS: unknown option 'mo\\\\x1bde'; valid options are"
 bad_option "mode=warn,enforce" "bad value 'warn,enforce' for mode"
@@ -29,6 +29,9 @@ bad_option "stack=33" "^noclobber: NOCLOBBER_OPTIONS: bad value '33' for stack; 
 bad_option "stack=-1" "bad value '-1' for stack; valid values: 0..32$"
 bad_option "stack=16k" "bad value '16k' for stack; valid values: 0..32$"
 bad_option "stack=" "bad value '' for stack; valid values: 0..32$"
+bad_option "suppressions=" "^noclobber: NOCLOBBER_OPTIONS: bad value '' for suppressions; valid values: none, or a file path of at most 1023 bytes$"
+bad_option "suppressions=/tmp/$nc_long" "bad value '/tmp/x{59}\\.\\.\\.\\(1029 bytes\\)' for suppressions"
+bad_option "suppressions=/nonexistent/noclobber.supp" "^noclobber: suppressions=/nonexistent/noclobber.supp: cannot be read$"
 bad_option "mode=warn:bogus=1" "unknown option 'bogus'"
 
 run_shim "::mode=warn::" "$T/clobber" free

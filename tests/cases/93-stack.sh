@@ -17,7 +17,7 @@ if [ -z "$s3_cc" ] || ! command -v python3 >/dev/null; then
 fi
 s3_dir=$TMP/stack
 mkdir -p "$s3_dir"
-s3_flags="-std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror"
+s3_flags="-std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror -Ishim"
 s3_build=$( {
 	$s3_cc $s3_flags -shared -fPIC tests/stack/lib.c -o "$s3_dir/libncstk.so" &&
 	$s3_cc $s3_flags -fno-asynchronous-unwind-tables -fno-unwind-tables -shared -fPIC tests/stack/nounwind.c \
@@ -168,3 +168,67 @@ for s3_p in zero random self down text; do
 		eval '[ $rc = 0 ] && has result=EEXIST && [ "$(grep -c "^noclobber: refused mmap(.* stack=" "$s3_log")" = 1 ] &&
 		      [ "$(awk "NR<=3 { print \$1 }" <<<"$s3_fr" | sort -u)" = "$s3_dir/libncstk.so" ]'
 done
+
+# suppressions=FILE: a rule lets exactly the attempts it names through. The
+# "supp" case clobbers a foreign anonymous page from main (stk_direct), then
+# another through stk_entry: the rule names the second alone.
+s3_supp=$s3_dir/rules.supp
+printf '# one rule\n\ncaller=libncstk.so frame=stk_entry victim=anon program=stk\n' >"$s3_supp"
+s3_run "suppressions=$s3_supp:verbosity=1" supp
+expect "suppressions: the rule lets its attempt through, the same clobber from another caller is still refused" \
+	eval '[ $rc = 0 ] && has "^direct: result=EEXIST$" && has "^via stk_entry: result=ok$" &&
+	      [ "$(grep -c "^noclobber: refused mmap(.* caller=$s3_dir/stk+" "$s3_log")" = 1 ] &&
+	      [ "$(grep -c "^noclobber: allowed mmap(.* caller=$s3_dir/libncstk.so+.* reason=suppressed:caller=libncstk.so frame=stk_entry victim=anon program=stk$" "$s3_log")" = 1 ] &&
+	      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=1 suppressed=1$" "$s3_log"'
+s3_run "suppressions=$s3_supp" supp
+expect "suppressions: without verbosity=1 the suppressed attempt is not logged, the summary counts it apart" \
+	eval 'has "^via stk_entry: result=ok$" && [ "$(grep -c "^noclobber: " "$s3_log")" = 2 ] &&
+	      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=1 suppressed=1$" "$s3_log"'
+s3_run "suppressions=$s3_supp:verbosity=1:log_format=json" supp
+expect "suppressions: JSON: reason suppressed:RULE, summary key suppressed" \
+	eval 'has "^via stk_entry: result=ok$" && python3 -c "
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+ev = [(o[\"event\"], o.get(\"reason\")) for o in ls]
+assert ev[0] == (\"refused\", None) and ev[1] == (\"allowed\", \"suppressed:caller=libncstk.so frame=stk_entry victim=anon program=stk\"), ev
+assert ls[2][\"event\"] == \"summary\" and ls[2][\"clobber_attempts\"] == 1 and ls[2][\"suppressed\"] == 1, ls[2]
+" "$s3_log"'
+# Each field narrows: another program, another victim kind, a frame that is not there.
+for s3_r in "frame=*ncstk* program=other" "frame=stk_entry victim=image" "frame=stk_nounwind" "caller=stk_entry"; do
+	printf '%s\n' "$s3_r" >"$s3_supp"
+	s3_run "suppressions=$s3_supp" supp
+	expect "suppressions: '$s3_r' does not match: both refused" \
+		eval 'has "^direct: result=EEXIST$" && has "^via stk_entry: result=EEXIST$" &&
+		      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=2$" "$s3_log"'
+done
+for s3_r in "frame=*ncstk*" "frame=/tmp/*/libncstk.so victim=anon" "victim=an*" "program=stk"; do
+	printf '%s\n' "$s3_r" >"$s3_supp"
+	s3_run "suppressions=$s3_supp" supp
+	case $s3_r in
+	frame=*) s3_want="^direct: result=EEXIST$" ;;
+	*) s3_want="^direct: result=ok$" ;;
+	esac
+	expect "suppressions: '$s3_r' matches (* wildcards, path or base name, kind)" \
+		eval 'has "$s3_want" && has "^via stk_entry: result=ok$"'
+done
+# A malformed file stops the program before main, naming the line.
+s3_bad() { # CONTENT EXPECTED-REGEX
+	printf '%b' "$1" >"$s3_supp"
+	out=$(NOCLOBBER_OPTIONS="suppressions=$s3_supp" LD_PRELOAD="$SHIM" $PREFIX "$T/clobber" free 2>&1)
+	rc=$?
+	why="rc=$rc: $out"
+	s3_want="^noclobber: suppressions=$s3_supp: $2"
+	expect "suppressions: malformed ($2): exit 1 before main, one line naming the line" \
+		eval '[ $rc = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] && ! has result= && grep -Eq -- "$s3_want" <<<"$out"'
+}
+s3_bad '# fine\nframe=x\nbogus\n' "line 3: not key=pattern: 'bogus'$"
+s3_bad 'frame=x victm=libc.so.6\n' "line 1: unknown key \\(valid: frame, caller, victim, program\\) in 'victm=libc.so.6'$"
+s3_bad '\n\nframe=\n' "line 3: an empty pattern in 'frame='$"
+s3_bad 'frame=a\x01b\n' "line 1: a control character in 'frame=a\\?b'$"
+s3_bad 'frame=1 frame=2 frame=3 frame=4 frame=5 frame=6 frame=7 frame=8 frame=9\n' "line 1: more than 8 fields in"
+s3_bad "$(for i in $(seq 129); do printf 'frame=r%d\\n' "$i"; done)" "line 129: more than 128 rules$"
+s3_bad "$(head -c 17000 /dev/zero | tr '\0' '#')" "larger than 16384 bytes$"
+printf '# nothing but comments\n\n   \n' >"$s3_supp"
+run_shim "suppressions=$s3_supp" "$T/clobber" libc-text
+expect "suppressions: a file of comments and blank lines is valid and suppresses nothing" \
+	eval 'has result=EEXIST && has "^noclobber: refused mmap("'

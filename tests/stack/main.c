@@ -7,7 +7,9 @@
  *   dlopen   a library's constructor, inside dlopen
  *   nounwind through a library built without unwind tables
  *   jit      through code written at run time into an anonymous mapping
- *   corrupt-PATTERN  with the frames above the caller overwritten first */
+ *   corrupt-PATTERN  with the frames above the caller overwritten first
+ *   supp     two foreign anonymous pages (mapped behind the shim's back),
+ *            clobbered from main (stk_direct) and through stk_entry */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,6 +23,8 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "sys.h" /* nc_syscall6: a mapping the shim does not see */
 
 int stk_entry(void *at);
 int stk_nounwind(void *at);
@@ -164,6 +168,28 @@ __attribute__((noinline)) static int corrupt_case(const char *pattern)
 	return mark;
 }
 
+__attribute__((noinline)) static int stk_direct(void *at)
+{
+	void *p = mmap(at, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+	__asm__ volatile("" ::: "memory");
+	return p == MAP_FAILED ? errno : 0;
+}
+
+static int supp_case(void)
+{
+	long a = nc_syscall6(NC_SYS_MMAP, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long b = nc_syscall6(NC_SYS_MMAP, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (nc_sys_failed(a) || nc_sys_failed(b))
+		return -1;
+	int r = stk_direct((void *)a);
+	printf("direct: ");
+	say(r);
+	r = stk_entry((void *)b);
+	printf("via stk_entry: ");
+	say(r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "lib";
@@ -184,6 +210,8 @@ int main(int argc, char **argv)
 		r = stk_nounwind(libc_text());
 	} else if (!strcmp(c, "jit")) {
 		r = jit_case();
+	} else if (!strcmp(c, "supp")) {
+		return supp_case();
 	} else if (!strncmp(c, "corrupt-", 8)) {
 		r = corrupt_case(c + 8);
 	} else {
