@@ -232,3 +232,121 @@ printf '# nothing but comments\n\n   \n' >"$s3_supp"
 run_shim "suppressions=$s3_supp" "$T/clobber" libc-text
 expect "suppressions: a file of comments and blank lines is valid and suppresses nothing" \
 	eval 'has result=EEXIST && has "^noclobber: refused mmap("'
+
+# noclobber-report: attempts grouped by stack, each frame with file:line, the
+# processes, and a rule that suppresses exactly that group.
+R=$PWD/scripts/noclobber-report
+s3_logs=$s3_dir/logs
+rm -rf "$s3_logs"
+mkdir -p "$s3_logs"
+for s3_f in text json; do
+	NOCLOBBER_OPTIONS="log_path=$s3_logs/:log_format=$s3_f" LD_PRELOAD="$SHIM" $PREFIX "$s3_dir/stk" supp >/dev/null 2>&1
+done
+s3_rep=$("$R" "$s3_logs" 2>&1)
+s3_block=$(awk '/^Stacks /{on=1; next} /^Processes:/{on=0} on' <<<"$s3_rep")
+why="$s3_rep"
+expect "report: grouped by stack: two stacks, each 2 attempts from 2 processes (text and JSON logs merged)" \
+	eval '[ "$(grep -c "^      2  \[mmap x2\] in stk pid [0-9]*, stk pid [0-9]*$" <<<"$s3_block")" = 2 ] &&
+	      grep -q "^         #2  $s3_dir/libncstk.so+0x[0-9a-f]* (stk_entry+0x[0-9a-f]*)" <<<"$s3_block"'
+if [ -n "$s3_have_a2l" ]; then
+	expect "report: each frame of the stack with its file:line (addr2line)" \
+		eval 'grep -q "#0  $s3_dir/libncstk.so+0x[0-9a-f]*  stk_inner at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&
+		      grep -q "#1  $s3_dir/libncstk.so+0x[0-9a-f]*  stk_outer at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&
+		      grep -q "#2  .*  stk_entry at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&
+		      grep -q "#3  $s3_dir/stk+0x[0-9a-f]*  supp_case at .*tests/stack/main.c:[0-9]*$" <<<"$s3_block" &&
+		      grep -q "#0  $s3_dir/stk+0x[0-9a-f]*  stk_direct at .*tests/stack/main.c:[0-9]*$" <<<"$s3_block"'
+else
+	skipped "report: each frame of the stack with its file:line (addr2line)" "addr2line is not installed"
+fi
+s3_rule=$(awk '/^         #2 .*stk_entry/{on=1} on && /suppress with: /{sub(/.*suppress with: /, ""); print; exit}' <<<"$s3_block")
+printf '%s\n' "$s3_rule" >"$s3_supp"
+s3_run "suppressions=$s3_supp" supp
+expect "report: its rule for the stk_entry stack ('$s3_rule') lets exactly that attempt through, the other caller still refused" \
+	eval '[ -n "$s3_rule" ] && has "^direct: result=EEXIST$" && has "^via stk_entry: result=ok$" &&
+	      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=1 suppressed=1$" "$s3_log"'
+why=$("$R" --json "$s3_logs" 2>&1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+st = d["stacks"]
+assert len(st) == 2 and all(g["attempts"] == 2 and len(g["processes"]) == 2 for g in st), st
+assert any(f["symbol"] == "stk_entry" for f in st[0]["frames"] + st[1]["frames"])
+assert all(g["rule"] for g in st)
+' 2>&1)
+expect "report --json: the same stacks, processes and rules" test -z "$why"
+
+# --html: rendered by a real browser (Debian's chromium, headless), checked by
+# what it shows: the text (DOM after layout) and the picture (the call's red
+# mark drawn inside libc's text, to scale).
+s3_chrome=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$s3_chrome" ]; then
+	skipped "report --html: rendered in headless chromium" "chromium is not installed"
+	return 0
+fi
+s3_hlogs=$s3_dir/hlogs
+rm -rf "$s3_hlogs"
+mkdir -p "$s3_hlogs"
+NOCLOBBER_OPTIONS="log_path=$s3_hlogs/" LD_PRELOAD="$SHIM" $PREFIX "$T/clobber" libc-text >/dev/null 2>&1
+NOCLOBBER_OPTIONS="log_path=$s3_hlogs/" LD_PRELOAD="$SHIM" $PREFIX "$s3_dir/stk" supp >/dev/null 2>&1
+"$R" --html "$s3_dir/report.html" "$s3_hlogs" >/dev/null 2>&1
+s3_hrc=$?
+s3_chrome_run() { # the browser alone, with a home and no network of its own
+	(cd "$s3_dir" && HOME=$s3_dir timeout 120 "$s3_chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+		--no-first-run --disable-extensions --window-size=1000,1600 "$@" "file://$s3_dir/report.html" 2>/dev/null)
+}
+s3_dom=$(s3_chrome_run --dump-dom)
+why="status $s3_hrc; $(head -c 3000 <<<"$s3_dom")"
+expect "report --html: self-contained (no script, no external reference), chromium shows the counts and a section per stack" \
+	eval '[ $s3_hrc = 1 ] && ! grep -Eiq "<script|src=|href=|@import|url\(" "$s3_dir/report.html" &&
+	      grep -q "<b>3</b> clobber attempts: 3 refused" <<<"$s3_dom" && [ "$(grep -o "<section class=\"stack\"" <<<"$s3_dom" | wc -l)" = 3 ] &&
+	      grep -q "libc.so.6 (image)" <<<"$s3_dom" && grep -q "stk_entry" <<<"$s3_dom" &&
+	      grep -q "<code class=\"rule\">caller=libncstk.so frame=stk_entry victim=anon program=stk</code>" <<<"$s3_dom"'
+rm -f "$s3_dir/shot.png"
+s3_chrome_run --screenshot="$s3_dir/shot.png" >/dev/null
+# shot.py PNG: the columns where the call (red), libc's text (blue) and the
+# hint (orange) are drawn in the first picture, read back from the pixels.
+cat >"$TMP/shot.py" <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], 'rb').read()
+assert data[:8] == b'\x89PNG\r\n\x1a\n'
+pos, idat, w = 8, b'', 0
+while pos < len(data):
+    n, kind = struct.unpack('>I4s', data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b'IHDR':
+        w, h, depth, ctype = struct.unpack('>IIBB', body[:10])
+        assert depth == 8 and ctype in (2, 6), (depth, ctype)
+        bpp = 3 if ctype == 2 else 4
+    elif kind == b'IDAT':
+        idat += body
+    pos += 12 + n
+raw, stride, prev, rows = zlib.decompress(idat), w * bpp, bytearray(w * bpp), []
+for y in range(h):
+    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(line)
+    prev = line
+colours = {'call': (0xd6, 0x27, 0x28), 'image': (0x1f, 0x77, 0xb4), 'hint': (0xff, 0x7f, 0x0e)}
+# The first band where blue is drawn wide: the libc-text section's picture.
+for y in range(h):
+    r = rows[y]
+    xs = {k: [x for x in range(w) if tuple(r[x * bpp:x * bpp + 3]) == c] for k, c in colours.items()}
+    if len(xs['image']) > 100 and xs['call']:
+        print(min(xs['call']), max(xs['call']), min(xs['image']), max(xs['image']),
+              min(xs['hint']) if xs['hint'] else -1)
+        break
+PY
+s3_cols=$(python3 "$TMP/shot.py" "$s3_dir/shot.png" 2>&1)
+read -r s3_c0 s3_c1 s3_i0 s3_i1 s3_h0 <<<"$s3_cols"
+why="columns (call from, to; libc text from, to; hint from): $s3_cols"
+expect "report --html: chromium draws the rwx page as a red mark inside libc's text (to scale), the hint beside it" \
+	eval '[ -n "$s3_i1" ] && [ "$s3_c0" -gt "$s3_i0" ] && [ "$s3_c1" -lt "$s3_i1" ] && [ $((s3_c1 - s3_c0)) -lt 12 ] &&
+	      [ $((s3_i1 - s3_i0)) -gt 200 ] && [ "$s3_h0" -ge 0 ]'
