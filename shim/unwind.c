@@ -263,6 +263,31 @@ static uintptr_t find_fde(struct walk *w, uintptr_t hdr, uintptr_t target)
 	return hdr + (uintptr_t)(intptr_t)e[1];
 }
 
+/* Where the FDE of a pc was found, remembered across walks (a program that
+ * clobbers again from the same place, a flood, skips the search). An entry is
+ * only a guess: the record there is read and must cover the pc, so a stale or
+ * torn entry (another thread writing it) costs a search, never a wrong frame. */
+#define FDE_MEMO 256
+static struct {
+	uintptr_t pc, fde;
+} fde_memo[FDE_MEMO];
+
+static unsigned memo_slot(uintptr_t pc) { return (unsigned)((pc ^ (pc >> 9)) % FDE_MEMO); }
+
+static uintptr_t memo_get(uintptr_t pc)
+{
+	unsigned i = memo_slot(pc);
+	uintptr_t fde = __atomic_load_n(&fde_memo[i].fde, __ATOMIC_RELAXED);
+	return __atomic_load_n(&fde_memo[i].pc, __ATOMIC_RELAXED) == pc ? fde : 0;
+}
+
+static void memo_put(uintptr_t pc, uintptr_t fde)
+{
+	unsigned i = memo_slot(pc);
+	__atomic_store_n(&fde_memo[i].pc, pc, __ATOMIC_RELAXED);
+	__atomic_store_n(&fde_memo[i].fde, fde, __ATOMIC_RELAXED);
+}
+
 /* The rules of one row of the CFI table. */
 enum { R_SAME, R_UNDEF, R_OFFSET, R_VAL_OFFSET, R_REG, R_EXPR };
 struct row {
@@ -534,17 +559,35 @@ static int step(struct walk *w, uintptr_t *r, unsigned long long *valid, int *ex
 {
 	uintptr_t pc = r[NC_UNW_PC];
 	uintptr_t target = *exact ? pc : pc - 1;
-	const struct mod *m = module_of(w, target);
-	if (!m)
-		return 0;
-	uintptr_t fde = m->hdr ? find_fde(w, m->hdr, target) : 0;
 	unsigned char fbuf[ENTRY_MAX], cbuf[ENTRY_MAX];
 	struct cur c;
 	struct cie ci;
 	uint32_t id;
 	int sig = 0;
-	if (fde && (record(w, fde, fbuf, &c, &id) || !id || parse_cie(w, fde + 4 - id, cbuf, &ci)))
-		return 0;
+	uintptr_t begin = 0, range = 0, fde = memo_get(target);
+	for (int pass = fde ? 0 : 1; pass < 2; pass++) {
+		if (pass == 1) {
+			const struct mod *m = module_of(w, target);
+			if (!m)
+				return 0;
+			fde = m->hdr ? find_fde(w, m->hdr, target) : 0;
+		}
+		if (fde && (record(w, fde, fbuf, &c, &id) || !id || parse_cie(w, fde + 4 - id, cbuf, &ci))) {
+			fde = 0;
+			continue;
+		}
+		if (fde) {
+			begin = enc_ptr(&c, ci.fde_enc, 0);
+			range = enc_ptr(&c, (unsigned char)(ci.fde_enc & 0x0f), 0);
+			if (c.bad || target < begin || target - begin >= range) {
+				fde = 0;
+				continue;
+			}
+			if (pass == 1)
+				memo_put(target, fde);
+		}
+		break;
+	}
 	if (!fde || ci.signal) {
 		sig = sigreturn_frame(w, r);
 		if (sig < 0)
@@ -557,10 +600,6 @@ static int step(struct walk *w, uintptr_t *r, unsigned long long *valid, int *ex
 		if (!fde)
 			return 0;
 	}
-	uintptr_t begin = enc_ptr(&c, ci.fde_enc, 0);
-	uintptr_t range = enc_ptr(&c, (unsigned char)(ci.fde_enc & 0x0f), 0);
-	if (c.bad || target < begin || target - begin >= range)
-		return 0;
 	if (ci.has_z) {
 		uintptr_t n = uleb(&c);
 		if (c.bad || n > (uintptr_t)(c.end - c.p))
