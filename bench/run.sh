@@ -175,6 +175,7 @@ for n in $SIZES; do
 	it=$(iters_for "$(first "$(refuse_run check=table "$n" 2 libc)")")
 	im=$(iters_for "$(first "$(without mapsread "$n" 3)")")
 	K="" D="" N="" T="" M="" KW="" DW="" NW="" TW="" MW="" held=""
+	S0="" S0W="" # the same refusal with stack=0: the other rows walk stack=16 (the default)
 	for ((t = 0; t < RTRIALS; t++)); do
 		out=$(refuse_run check=kernel "$n" "$ik" libc)
 		K+="$(field 4 "$out") " KW+="$(field 1 "$out") "
@@ -187,6 +188,8 @@ for n in $SIZES; do
 		T+="$(field 4 "$out") " TW+="$(field 1 "$out") "
 		out=$(without mapsread "$n" "$im")
 		M+="$(field 4 "$out") " MW+="$(field 1 "$out") "
+		out=$(refuse_run check=kernel:stack=0 "$n" "$ik" libc)
+		S0+="$(field 4 "$out") " S0W+="$(field 1 "$out") "
 	done
 	bad=$(printf '%s\n' $K $D $N $T $M | grep -vcE '^[0-9.]+$')
 	[ "$bad" -gt 0 ] && note "refusals at $n mappings: $bad runs gave no figure (see stderr below)"
@@ -197,6 +200,7 @@ for n in $SIZES; do
 	row "  a new call each time (hint searched anew)" - "$(us $N) us" abs "(report)" info "" "$(us $NW) us"
 	row "  check=table, same refusal" - "$(us $T) us" abs "(report)" info "" "$(us $TW) us"
 	row "  read /proc/self/maps once (no shim)" "$(us $M) us" - abs "(report)" info "" "$(us $MW) us"
+	row "  first row with stack=0 (it walks stack=16)" - "$(us $S0) us" abs "(report)" info "" "$(us $S0W) us"
 done
 [ -s "$TMP/logbad" ] && note "refusal runs whose log did not hold one 'refused ... victims=1:' line per call:" \
 	"$(wc -l <"$TMP/logbad"), e.g. $(head -1 "$TMP/logbad")"
