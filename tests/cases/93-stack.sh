@@ -175,17 +175,17 @@ done
 s3_supp=$s3_dir/rules.supp
 printf '# one rule\n\ncaller=libncstk.so frame=stk_entry victim=anon program=stk\n' >"$s3_supp"
 s3_run "suppressions=$s3_supp:verbosity=1" supp
-expect "suppressions: the rule lets its attempt through, the same clobber from another caller is still refused" \
+expect "stack: suppressions: the rule lets its attempt through, the same clobber from another caller is still refused" \
 	eval '[ $rc = 0 ] && has "^direct: result=EEXIST$" && has "^via stk_entry: result=ok$" &&
 	      [ "$(grep -c "^noclobber: refused mmap(.* caller=$s3_dir/stk+" "$s3_log")" = 1 ] &&
 	      [ "$(grep -c "^noclobber: allowed mmap(.* caller=$s3_dir/libncstk.so+.* reason=suppressed:caller=libncstk.so frame=stk_entry victim=anon program=stk$" "$s3_log")" = 1 ] &&
 	      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=1 suppressed=1$" "$s3_log"'
 s3_run "suppressions=$s3_supp" supp
-expect "suppressions: without verbosity=1 the suppressed attempt is not logged, the summary counts it apart" \
+expect "stack: suppressions: without verbosity=1 the suppressed attempt is not logged, the summary counts it apart" \
 	eval 'has "^via stk_entry: result=ok$" && [ "$(grep -c "^noclobber: " "$s3_log")" = 2 ] &&
 	      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=1 suppressed=1$" "$s3_log"'
 s3_run "suppressions=$s3_supp:verbosity=1:log_format=json" supp
-expect "suppressions: JSON: reason suppressed:RULE, summary key suppressed" \
+expect "stack: suppressions: JSON: reason suppressed:RULE, summary key suppressed" \
 	eval 'has "^via stk_entry: result=ok$" && python3 -c "
 import json, sys
 ls = [json.loads(l) for l in open(sys.argv[1])]
@@ -245,23 +245,23 @@ done
 s3_rep=$("$R" "$s3_logs" 2>&1)
 s3_block=$(awk '/^Stacks /{on=1; next} /^Processes:/{on=0} on' <<<"$s3_rep")
 why="$s3_rep"
-expect "report: grouped by stack: two stacks, each 2 attempts from 2 processes (text and JSON logs merged)" \
+expect "stack: report: grouped by stack: two stacks, each 2 attempts from 2 processes (text and JSON logs merged)" \
 	eval '[ "$(grep -c "^      2  \[mmap x2\] in stk pid [0-9]*, stk pid [0-9]*$" <<<"$s3_block")" = 2 ] &&
 	      grep -q "^         #2  $s3_dir/libncstk.so+0x[0-9a-f]* (stk_entry+0x[0-9a-f]*)" <<<"$s3_block"'
 if [ -n "$s3_have_a2l" ]; then
-	expect "report: each frame of the stack with its file:line (addr2line)" \
+	expect "stack: report: each frame of the stack with its file:line (addr2line)" \
 		eval 'grep -q "#0  $s3_dir/libncstk.so+0x[0-9a-f]*  stk_inner at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&
 		      grep -q "#1  $s3_dir/libncstk.so+0x[0-9a-f]*  stk_outer at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&
 		      grep -q "#2  .*  stk_entry at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&
 		      grep -q "#3  $s3_dir/stk+0x[0-9a-f]*  supp_case at .*tests/stack/main.c:[0-9]*$" <<<"$s3_block" &&
 		      grep -q "#0  $s3_dir/stk+0x[0-9a-f]*  stk_direct at .*tests/stack/main.c:[0-9]*$" <<<"$s3_block"'
 else
-	skipped "report: each frame of the stack with its file:line (addr2line)" "addr2line is not installed"
+	skipped "stack: report: each frame of the stack with its file:line (addr2line)" "addr2line is not installed"
 fi
 s3_rule=$(awk '/^         #2 .*stk_entry/{on=1} on && /suppress with: /{sub(/.*suppress with: /, ""); print; exit}' <<<"$s3_block")
 printf '%s\n' "$s3_rule" >"$s3_supp"
 s3_run "suppressions=$s3_supp" supp
-expect "report: its rule for the stk_entry stack ('$s3_rule') lets exactly that attempt through, the other caller still refused" \
+expect "stack: report: its rule for the stk_entry stack ('$s3_rule') lets exactly that attempt through, the other caller still refused" \
 	eval '[ -n "$s3_rule" ] && has "^direct: result=EEXIST$" && has "^via stk_entry: result=ok$" &&
 	      grep -q "^noclobber: summary: pid=[0-9]* clobber_attempts=1 suppressed=1$" "$s3_log"'
 why=$("$R" --json "$s3_logs" 2>&1 | python3 -c '
@@ -272,14 +272,14 @@ assert len(st) == 2 and all(g["attempts"] == 2 and len(g["processes"]) == 2 for 
 assert any(f["symbol"] == "stk_entry" for f in st[0]["frames"] + st[1]["frames"])
 assert all(g["rule"] for g in st)
 ' 2>&1)
-expect "report --json: the same stacks, processes and rules" test -z "$why"
+expect "stack: report --json: the same stacks, processes and rules" test -z "$why"
 
 # --html: rendered by a real browser (Debian's chromium, headless), checked by
 # what it shows: the text (DOM after layout) and the picture (the call's red
 # mark drawn inside libc's text, to scale).
 s3_chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$s3_chrome" ]; then
-	skipped "report --html: rendered in headless chromium" "chromium is not installed"
+	skipped "stack: report --html: rendered in headless chromium" "chromium is not installed"
 	return 0
 fi
 s3_hlogs=$s3_dir/hlogs
@@ -295,7 +295,7 @@ s3_chrome_run() { # the browser alone, with a home and no network of its own
 }
 s3_dom=$(s3_chrome_run --dump-dom)
 why="status $s3_hrc; $(head -c 3000 <<<"$s3_dom")"
-expect "report --html: self-contained (no script, no external reference), chromium shows the counts and a section per stack" \
+expect "stack: report --html: self-contained (no script, no external reference), chromium shows the counts and a section per stack" \
 	eval '[ $s3_hrc = 1 ] && ! grep -Eiq "<script|src=|href=|@import|url\(" "$s3_dir/report.html" &&
 	      grep -q "<b>3</b> clobber attempts: 3 refused" <<<"$s3_dom" && [ "$(grep -o "<section class=\"stack\"" <<<"$s3_dom" | wc -l)" = 3 ] &&
 	      grep -q "libc.so.6 (image)" <<<"$s3_dom" && grep -q "stk_entry" <<<"$s3_dom" &&
@@ -347,6 +347,6 @@ PY
 s3_cols=$(python3 "$TMP/shot.py" "$s3_dir/shot.png" 2>&1)
 read -r s3_c0 s3_c1 s3_i0 s3_i1 s3_h0 <<<"$s3_cols"
 why="columns (call from, to; libc text from, to; hint from): $s3_cols"
-expect "report --html: chromium draws the rwx page as a red mark inside libc's text (to scale), the hint beside it" \
+expect "stack: report --html: chromium draws the rwx page as a red mark inside libc's text (to scale), the hint beside it" \
 	eval '[ -n "$s3_i1" ] && [ "$s3_c0" -gt "$s3_i0" ] && [ "$s3_c1" -lt "$s3_i1" ] && [ $((s3_c1 - s3_c0)) -lt 12 ] &&
 	      [ $((s3_i1 - s3_i0)) -gt 200 ] && [ "$s3_h0" -ge 0 ]'
