@@ -15,13 +15,12 @@
 
 /* nc_unwind_capture(ctx): the callee-saved registers, the stack pointer as the
  * caller has it once this returns, and the return address as the pc. */
+#define CAPTURE_BEGIN                                                                                  \
+	".text\n.globl nc_unwind_capture\n.hidden nc_unwind_capture\n"                                  \
+	".type nc_unwind_capture,%function\nnc_unwind_capture:\n.cfi_startproc\n"
+#define CAPTURE_END ".cfi_endproc\n.size nc_unwind_capture, .-nc_unwind_capture\n"
 #if defined(__x86_64__)
-__asm__(".text\n"
-	".globl nc_unwind_capture\n"
-	".hidden nc_unwind_capture\n"
-	".type nc_unwind_capture,@function\n"
-	"nc_unwind_capture:\n"
-	".cfi_startproc\n"
+__asm__(CAPTURE_BEGIN
 	"	movq %rbx, 24(%rdi)\n"
 	"	movq %rbp, 48(%rdi)\n"
 	"	movq %r12, 96(%rdi)\n"
@@ -33,15 +32,9 @@ __asm__(".text\n"
 	"	movq (%rsp), %rax\n"
 	"	movq %rax, 128(%rdi)\n"
 	"	ret\n"
-	".cfi_endproc\n"
-	".size nc_unwind_capture, .-nc_unwind_capture\n");
+	CAPTURE_END);
 #elif defined(__aarch64__)
-__asm__(".text\n"
-	".globl nc_unwind_capture\n"
-	".hidden nc_unwind_capture\n"
-	".type nc_unwind_capture,%function\n"
-	"nc_unwind_capture:\n"
-	".cfi_startproc\n"
+__asm__(CAPTURE_BEGIN
 	"	stp x19, x20, [x0, #152]\n"
 	"	stp x21, x22, [x0, #168]\n"
 	"	stp x23, x24, [x0, #184]\n"
@@ -52,15 +45,9 @@ __asm__(".text\n"
 	"	str x9, [x0, #248]\n"
 	"	str x30, [x0, #256]\n"
 	"	ret\n"
-	".cfi_endproc\n"
-	".size nc_unwind_capture, .-nc_unwind_capture\n");
+	CAPTURE_END);
 #elif defined(__i386__)
-__asm__(".text\n"
-	".globl nc_unwind_capture\n"
-	".hidden nc_unwind_capture\n"
-	".type nc_unwind_capture,@function\n"
-	"nc_unwind_capture:\n"
-	".cfi_startproc\n"
+__asm__(CAPTURE_BEGIN
 	"	movl 4(%esp), %eax\n"
 	"	movl %ebx, 12(%eax)\n"
 	"	movl %ebp, 20(%eax)\n"
@@ -71,8 +58,7 @@ __asm__(".text\n"
 	"	movl (%esp), %ecx\n"
 	"	movl %ecx, 32(%eax)\n"
 	"	ret\n"
-	".cfi_endproc\n"
-	".size nc_unwind_capture, .-nc_unwind_capture\n");
+	CAPTURE_END);
 #endif
 
 /* The offsets the asm above writes to. */
