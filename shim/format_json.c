@@ -165,6 +165,34 @@ static void put_where(struct nc_buf *b, uintptr_t pc, const char *module, size_t
 	nc_buf_ch(b, '}');
 }
 
+/* A mapping: a victim, or a neighbour. */
+static void put_victim(struct nc_buf *b, const struct nc_victim *v)
+{
+	nc_buf_ch(b, '{');
+	put_key(b, "start");
+	put_hex(b, v->start);
+	put_key(b, "end");
+	put_hex(b, v->end);
+	put_key(b, "perms");
+	char perms[5] = {v->perms & NC_PERM_R ? 'r' : '-', v->perms & NC_PERM_W ? 'w' : '-',
+			 v->perms & NC_PERM_X ? 'x' : '-', v->perms & NC_PERM_S ? 's' : 'p', 0};
+	put_cstr(b, perms);
+	put_key(b, "offset");
+	put_hex(b, v->offset);
+	put_key(b, "path");
+	if (v->name_len)
+		put_str(b, v->name, v->name_len);
+	else
+		nc_buf_str(b, "null");
+	if (v->name_truncated) {
+		put_key(b, "path_truncated");
+		nc_buf_str(b, "true");
+	}
+	put_key(b, "kind");
+	put_cstr(b, nc_region_kind_name(v->kind));
+	nc_buf_ch(b, '}');
+}
+
 static void put_head(struct nc_buf *b, long long s, long us, long pid)
 {
 	nc_buf_ch(b, '{');
@@ -237,31 +265,9 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 	} else {
 		nc_buf_ch(&b, '[');
 		/* Stop listing while the rest still fits; victims_total has the count. */
-		for (int i = 0; i < f->victims_kept && b.len + 1600 < b.cap; i++) {
-			const struct nc_victim *v = &f->victims[i];
-			nc_buf_str(&b, i ? ",{" : "{");
-			put_key(&b, "start");
-			put_hex(&b, v->start);
-			put_key(&b, "end");
-			put_hex(&b, v->end);
-			put_key(&b, "perms");
-			char perms[5] = {v->perms & NC_PERM_R ? 'r' : '-', v->perms & NC_PERM_W ? 'w' : '-',
-					 v->perms & NC_PERM_X ? 'x' : '-', v->perms & NC_PERM_S ? 's' : 'p', 0};
-			put_cstr(&b, perms);
-			put_key(&b, "offset");
-			put_hex(&b, v->offset);
-			put_key(&b, "path");
-			if (v->name_len)
-				put_str(&b, v->name, v->name_len);
-			else
-				nc_buf_str(&b, "null");
-			if (v->name_truncated) {
-				put_key(&b, "path_truncated");
-				nc_buf_str(&b, "true");
-			}
-			put_key(&b, "kind");
-			put_cstr(&b, nc_region_kind_name(v->kind));
-			nc_buf_ch(&b, '}');
+		for (int i = 0; i < f->victims_kept && b.len + 2200 < b.cap; i++) {
+			nc_buf_str(&b, i ? "," : "");
+			put_victim(&b, &f->victims[i]);
 		}
 		nc_buf_ch(&b, ']');
 	}
@@ -270,6 +276,23 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 		nc_buf_u(&b, f->victims_total);
 	else
 		nc_buf_str(&b, "null");
+	put_key(&b, "neighbours");
+	if (f->victims_known) {
+		nc_buf_ch(&b, '{');
+		put_key(&b, "below");
+		if (f->have_below)
+			put_victim(&b, &f->below);
+		else
+			nc_buf_str(&b, "null");
+		put_key(&b, "above");
+		if (f->have_above)
+			put_victim(&b, &f->above);
+		else
+			nc_buf_str(&b, "null");
+		nc_buf_ch(&b, '}');
+	} else {
+		nc_buf_str(&b, "null");
+	}
 	put_key(&b, "hint");
 	if (f->hint_found) {
 		nc_buf_ch(&b, '{');

@@ -190,6 +190,18 @@ void nc_format_text(char *line, size_t cap, size_t *len, const struct nc_facts *
 		nc_buf_hex(&b, f->caller_pc);
 	if (f->frames)
 		put_stack(&b, f);
+	if (f->victims_known) {
+		nc_buf_str(&b, " neighbours=");
+		if (f->have_below)
+			put_victim(&b, &f->below);
+		else
+			nc_buf_str(&b, "none");
+		nc_buf_str(&b, " | ");
+		if (f->have_above)
+			put_victim(&b, &f->above);
+		else
+			nc_buf_str(&b, "none");
+	}
 	nc_buf_str(&b, " victims=");
 	if (!f->victims_known) {
 		nc_buf_str(&b, "unknown (/proc/self/maps unreadable)");

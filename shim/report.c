@@ -134,28 +134,50 @@ struct span {
 	uintptr_t low, high;
 };
 
+static void set_victim(struct nc_victim *o, const struct nc_vma *v)
+{
+	o->start = v->start;
+	o->end = v->end;
+	o->offset = v->offset;
+	o->perms = v->perms;
+	o->kind = v->kind;
+	o->name_len = copy_name(o->name, sizeof(o->name), v->name, v->name_len, &o->name_truncated);
+	o->name_truncated |= v->name_truncated;
+}
+
 /* Every mapping in [addr, end) is a victim. */
 static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
 			   struct nc_vma *v, struct span *sp)
 {
 	f->victims_known = !s->err;
 	for (uintptr_t at = addr; at < end && nc_vmas_find(s, at, 1, v) == 1 && v->start < end; at = v->end) {
-		if (f->victims_kept < NC_VICTIMS_KEPT) {
-			struct nc_victim *o = &f->victims[f->victims_kept++];
-			o->start = v->start;
-			o->end = v->end;
-			o->offset = v->offset;
-			o->perms = v->perms;
-			o->kind = v->kind;
-			o->name_len = copy_name(o->name, sizeof(o->name), v->name, v->name_len, &o->name_truncated);
-			o->name_truncated |= v->name_truncated;
-		}
+		if (f->victims_kept < NC_VICTIMS_KEPT)
+			set_victim(&f->victims[f->victims_kept++], v);
 		if (!f->victims_total++)
 			sp->low = v->start;
 		sp->high = v->end;
 		sp->known = 1;
 		if (v->end <= at)
 			break;
+	}
+}
+
+/* What lies around the overlapped span (the call's range if nothing is known
+ * there): for the report's picture. Two questions: nothing searches down. */
+static void gather_neighbours(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
+			      const struct span *sp, struct nc_vma *v)
+{
+	uintptr_t low = sp->known && sp->low < addr ? sp->low : addr;
+	uintptr_t high = sp->known && sp->high > end ? sp->high : end;
+	if (s->err)
+		return;
+	if (low > 0 && nc_vmas_find(s, low - 1, 0, v) == 1 && v->end == low) {
+		f->have_below = 1;
+		set_victim(&f->below, v);
+	}
+	if (high < UINTPTR_MAX && nc_vmas_find(s, high, 1, v) == 1 && v->start >= high) {
+		f->have_above = 1;
+		set_victim(&f->above, v);
 	}
 }
 
@@ -311,6 +333,7 @@ void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_fact
 	gather_victims(f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
 	gather_caller(f, s);
 	gather_stack(f, s, c);
+	gather_neighbours(f, s, c->addr, end, &sp, &v);
 	gather_hint(f, s, c->addr, c->len, &sp);
 }
 

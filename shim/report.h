@@ -86,6 +86,10 @@ struct nc_facts {
 	unsigned long victims_total;
 	int victims_kept;
 	struct nc_victim victims[NC_VICTIMS_KEPT];
+	/* neighbours: the mapping that ends where the overlapped span starts
+	 * (none if there is a gap), and the first one at or above its end */
+	int have_below, have_above;
+	struct nc_victim below, above;
 	int hint_found;
 	uintptr_t hint_start, hint_end;
 };

@@ -113,7 +113,7 @@ expect "stack: JSON stack parses and matches the text line (module, offset, symb
 
 s3_run "stack=0" lib
 expect "stack: stack=0 gives no stack field" \
-	eval 'has result=EEXIST && grep -q "^noclobber: refused mmap(.* caller=$s3_dir/libncstk.so+0x[0-9a-f]* victims=" "$s3_log" && ! grep -q " stack=" "$s3_log"'
+	eval 'has result=EEXIST && grep -q "^noclobber: refused mmap(.* caller=$s3_dir/libncstk.so+0x[0-9a-f]* neighbours=" "$s3_log" && ! grep -q " stack=" "$s3_log"'
 s3_run "stack=0:log_format=json" lib
 expect "stack: stack=0 gives no stack key in JSON" \
 	eval 'has result=EEXIST && grep -q "\"event\":\"refused\"" "$s3_log" && ! grep -q "\"stack\"" "$s3_log"'
@@ -295,10 +295,11 @@ s3_chrome_run() { # the browser alone, with a home and no network of its own
 }
 s3_dom=$(s3_chrome_run --dump-dom)
 why="status $s3_hrc; $(head -c 3000 <<<"$s3_dom")"
-expect "stack: report --html: self-contained (no script, no external reference), chromium shows the counts and a section per stack" \
+expect "stack: report --html: self-contained (no script, no external reference), chromium shows the counts, a section per stack, the neighbours" \
 	eval '[ $s3_hrc = 1 ] && ! grep -Eiq "<script|src=|href=|@import|url\(" "$s3_dir/report.html" &&
 	      grep -q "<b>3</b> clobber attempts: 3 refused" <<<"$s3_dom" && [ "$(grep -o "<section class=\"stack\"" <<<"$s3_dom" | wc -l)" = 3 ] &&
 	      grep -q "libc.so.6 (image)" <<<"$s3_dom" && grep -q "stk_entry" <<<"$s3_dom" &&
+	      grep -q "neighbour 0x[0-9a-f]*-0x[0-9a-f]* below, not touched: /.*libc.so.6 (image)" <<<"$s3_dom" &&
 	      grep -q "<code class=\"rule\">caller=libncstk.so frame=stk_entry victim=anon program=stk</code>" <<<"$s3_dom"'
 rm -f "$s3_dir/shot.png"
 s3_chrome_run --screenshot="$s3_dir/shot.png" >/dev/null
