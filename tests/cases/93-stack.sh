@@ -40,7 +40,7 @@ import json, re, shutil, subprocess, sys
 FRAME = re.compile(r'^(0x[0-9a-f]+)(?: (.+?)\+(0x[0-9a-f]+)(?: \((.+)\+(0x[0-9a-f]+)\))?)?$')
 def text_frames(path):
     for line in open(path, errors='replace'):
-        m = re.match(r'^noclobber: (refused|allowed|aborting on) .* stack=(\d+): (.*?) victims=', line)
+        m = re.match(r'^noclobber: (refused|allowed|aborting on) .* stack=(\d+): (.*?)(?: neighbours=.*?)? victims=', line)
         if m:
             fr = [FRAME.match(f) for f in m.group(3).split(' | ') if f != '...']
             if None in fr or len(fr) != int(m.group(2)):
@@ -119,7 +119,35 @@ expect "stack: stack=0 gives no stack key in JSON" \
 	eval 'has result=EEXIST && grep -q "\"event\":\"refused\"" "$s3_log" && ! grep -q "\"stack\"" "$s3_log"'
 s3_run "stack=2" lib
 expect "stack: stack=2 gives two frames and says more were left" \
-	eval 'grep -q "^noclobber: refused mmap(.* stack=2: 0x[0-9a-f]* [^|]* | 0x[0-9a-f]* [^|]* | \.\.\. victims=" "$s3_log"'
+	eval 'grep -q "^noclobber: refused mmap(.* stack=2: 0x[0-9a-f]* [^|]* | 0x[0-9a-f]* [^|]* | \.\.\. neighbours=" "$s3_log"'
+
+s3_run "stack=2:log_format=json" lib
+expect "stack: JSON: stack=2 gives two frames and stack_truncated true" \
+	python3 -c '
+import json, sys
+o = next(json.loads(l) for l in open(sys.argv[1]) if "\"refused\"" in l)
+assert len(o["stack"]) == 2 and o["stack_truncated"] is True and o["stack"][0] == o["caller"], o
+' "$s3_log"
+
+# neighbours=BELOW | ABOVE: the mapping ending where the victims start, and
+# the first at or above their end (libc's text has libc's own segments round it).
+s3_run "" lib
+why=$(python3 -c '
+import re, sys
+line = next(l for l in open(sys.argv[1]) if l.startswith("noclobber: refused"))
+m = re.search(r" neighbours=(.*?) victims=\d+: (\S+)-(\S+) .* hint=", line)
+assert m, line
+nb = [None if p == "none" else p for p in m.group(1).split(" | ")]
+assert len(nb) == 2 and any(nb), nb
+lo, hi = int(m.group(2), 16), int(m.group(3), 16)
+if nb[0]:
+    assert int(nb[0].split("-")[1].split()[0], 16) == lo, (nb[0], hex(lo))
+if nb[1]:
+    assert int(nb[1].split("-")[0], 16) >= hi, (nb[1], hex(hi))
+assert all(re.match(r"^[0-9a-f]+-[0-9a-f]+ [-r][-w][-x][ps] [0-9a-f]+ .*\((image|file|anon|stack|heap|vdso|shm)\)$", p)
+           for p in nb if p), nb
+' "$s3_log" 2>&1)
+expect "neighbours: the text line names the mapping just below the victims and the next one above" test -z "$why"
 
 for s3_m in warn abort; do
 	s3_run "mode=$s3_m" lib
