@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -126,6 +127,14 @@ static void nc_init_options(void)
 		err[n] = '\n';
 		nc_sys_write_all(2, err, n + 1);
 		_exit(1);
+	}
+	/* A privileged program never reads a file the user names (its lines
+	 * would be echoed in an error), nor lets it weaken the checks. */
+	if (nc_opts.suppressions[0] && getauxval(AT_SECURE)) {
+		static const char no[] = "noclobber: suppressions ignored in a privileged (set-user-ID, "
+					 "set-group-ID or capability) program\n";
+		nc_sys_write_all(2, no, sizeof(no) - 1);
+		nc_opts.suppressions[0] = 0;
 	}
 	if (nc_opts.suppressions[0] && nc_supp_load(nc_opts.suppressions, err, sizeof(err)) < 0) {
 		size_t n = __builtin_strlen(err);
