@@ -56,7 +56,7 @@ def json_frames(path):
 def func(module, offset):
     if not module or not offset or not shutil.which('addr2line') or module.startswith('['):
         return '-'
-    r = subprocess.run(['addr2line', '-f', '-e', module, hex(int(offset, 16) - 1)],
+    r = subprocess.run(['addr2line', '-f', '-C', '-e', module, hex(int(offset, 16) - 1)],
                        capture_output=True, text=True)
     return (r.stdout.split('\n')[0] or '-').replace('??', '-')
 if sys.argv[1] == 'frames':
@@ -180,6 +180,30 @@ expect "stack: from a constructor inside dlopen (the loader's lock held): no dea
 	      awk "{ print \$1 }" <<<"$s3_fr" | grep -q libncstkctor.so && awk "{ print \$1 }" <<<"$s3_fr" | grep -q "ld-linux\|ld-musl\|/libc" &&
 	      { [ -z "$s3_have_a2l" ] || s3_in_order stk_inner stk_outer stk_entry stk_ctor main; }'
 
+# C++: frames whose unwind entries name a personality routine and an LSDA.
+case $s3_cc in
+*clang*) s3_cxx=${s3_cc/clang/clang++} ;;
+*) s3_cxx=${s3_cc/gcc/g++} ;;
+esac
+[ "$s3_cxx" = cc ] && s3_cxx=c++
+if ! command -v "${s3_cxx%% *}" >/dev/null; then
+	skipped "stack: C++ frames that can throw" "no C++ compiler ($s3_cxx)"
+else
+	s3_build=$($s3_cxx -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror tests/stack/cxx.cc -L"$s3_dir" -lncstk \
+		-Wl,-rpath,"$s3_dir" -o "$s3_dir/stkcxx" 2>&1)
+	s3_log=$s3_dir/cxx.log
+	rm -f "$s3_log"
+	out=$(timeout 60 env NOCLOBBER_OPTIONS="log_path=$s3_log" LD_PRELOAD="$SHIM" $PREFIX "$s3_dir/stkcxx" 2>&1)
+	s3_fr=$(python3 "$TMP/stk.py" frames "$s3_log" 2>&1 | sed 's/(.*)$//')
+	why="$s3_cxx: $s3_build
+out: $out
+frames:
+$s3_fr"
+	expect "stack: C++ frames that can throw (try/catch, a destructor): named in order up to main" \
+		eval 'has "^result=EEXIST$" && { [ -z "$s3_have_a2l" ] || s3_in_order stk_inner stk_outer stk_entry stk::may_throw stk::catcher main; } &&
+		      [ "$(awk "NR==4 { print \$1 }" <<<"$s3_fr")" = "$s3_dir/stkcxx" ]'
+fi
+
 s3_run "" nounwind
 expect "stack: a library without unwind tables: its frame is the last, the walk stops cleanly" \
 	eval 'has result=EEXIST && [ "$(wc -l <<<"$s3_fr")" = 1 ] && grep -q "^$s3_dir/libncstknouw.so stk_nounwind" <<<"$s3_fr"'
@@ -276,6 +300,7 @@ why="$s3_rep"
 expect "stack: report: grouped by stack: two stacks, each 2 attempts from 2 processes (text and JSON logs merged)" \
 	eval '[ "$(grep -c "^      2  \[mmap x2\] in stk pid [0-9]*, stk pid [0-9]*$" <<<"$s3_block")" = 2 ] &&
 	      grep -q "^         #2  $s3_dir/libncstk.so+0x[0-9a-f]* (stk_entry+0x[0-9a-f]*)" <<<"$s3_block"'
+why=$s3_block
 if [ -n "$s3_have_a2l" ]; then
 	expect "stack: report: each frame of the stack with its file:line (addr2line)" \
 		eval 'grep -q "#0  $s3_dir/libncstk.so+0x[0-9a-f]*  stk_inner at .*tests/stack/lib.c:[0-9]*$" <<<"$s3_block" &&

@@ -175,7 +175,7 @@ __attribute__((noinline)) static int stk_direct(void *at)
 	return p == MAP_FAILED ? errno : 0;
 }
 
-static int supp_case(void)
+__attribute__((noinline)) static int supp_case(void)
 {
 	long a = nc_syscall6(NC_SYS_MMAP, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long b = nc_syscall6(NC_SYS_MMAP, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
