@@ -181,11 +181,14 @@ expect "stack: from a constructor inside dlopen (the loader's lock held): no dea
 	      { [ -z "$s3_have_a2l" ] || s3_in_order stk_inner stk_outer stk_entry stk_ctor main; }'
 
 # C++: frames whose unwind entries name a personality routine and an LSDA.
-case $s3_cc in
-*clang*) s3_cxx=${s3_cc/clang/clang++} ;;
-*) s3_cxx=${s3_cc/gcc/g++} ;;
+s3_cxx=${s3_cc%% *} # the C compiler's C++ twin, with the same flags (TEST_CC may be "gcc -m32")
+case $s3_cxx in
+*clang) s3_cxx=$s3_cxx++ ;;
+*gcc) s3_cxx=${s3_cxx%gcc}g++ ;;
+cc | */cc) s3_cxx=${s3_cxx%cc}c++ ;;
+*) s3_cxx=c++ ;;
 esac
-[ "$s3_cxx" = cc ] && s3_cxx=c++
+[[ $s3_cc == *" "* ]] && s3_cxx="$s3_cxx ${s3_cc#* }"
 if ! command -v "${s3_cxx%% *}" >/dev/null; then
 	skipped "stack: C++ frames that can throw" "no C++ compiler ($s3_cxx)"
 else
