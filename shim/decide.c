@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 
+#include "fmt.h"
 #include "options.h"
 #include "own.h"
 #include "policy.h"
@@ -107,9 +108,15 @@ static int occupied(uintptr_t addr, uintptr_t end)
 static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
 {
 	long r;
-	if (c)
+	/* The call at 0 goes to the kernel directly: musl's mmap turns EPERM at
+	 * address 0 into ENOMEM for a call without MAP_FIXED, which this one is,
+	 * and the program, whose call has MAP_FIXED, would get EPERM. */
+	if (c && addr)
 		r = next((void *)addr, c->len, c->prot, (c->flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, c->fd,
 			 c->offset);
+	else if (c)
+		r = nc_sys_mmap((void *)addr, c->len, c->prot, (c->flags & ~MAP_FIXED) | MAP_FIXED_NOREPLACE, c->fd,
+				c->offset);
 	else
 		r = nc_sys_mmap((void *)addr, end - addr, PROT_NONE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
@@ -217,9 +224,9 @@ long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 	return r;
 }
 
-static long rebuild_here(void *unused)
+static long rebuild_here(void *why_p)
 {
-	(void)unused;
+	int why = *(int *)why_p;
 	struct nc_vmas s;
 	struct nc_vma v;
 	nc_vmas_begin(&s, use_table());
@@ -227,15 +234,26 @@ static long rebuild_here(void *unused)
 		if (v.kind == NC_RK_ANON && !(v.perms & NC_PERM_S) && !v.inode)
 			nc_own_add(v.start, v.end);
 	nc_vmas_end(&s);
-	static int said;
-	if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
-		nc_report_notice("a siglongjmp out of a signal handler cut short a change to the shim's record "
-				 "of this process's own mappings: every private anonymous mapping now counts as "
-				 "its own");
+	static const char *const cause[] = {
+		[NC_OWN_REBUILD_LONGJMP] = "a siglongjmp out of a signal handler cut short a change to",
+		[NC_OWN_REBUILD_QUEUE] = "signal handlers made more changes than could wait for",
+		[NC_OWN_REBUILD_PIECES] = "an unmap the kernel refused had too many pieces to put back into",
+		[NC_OWN_REBUILD_FORK] = "this child was forked from a signal handler that interrupted a change to",
+	};
+	static int said[sizeof(cause) / sizeof(cause[0])];
+	if (why > 0 && why < (int)(sizeof(cause) / sizeof(cause[0])) && !__atomic_exchange_n(&said[why], 1, __ATOMIC_RELAXED)) {
+		char msg[256];
+		struct nc_buf b = NC_BUF_INIT(msg);
+		nc_buf_str(&b, cause[why]);
+		nc_buf_str(&b, " the shim's record of this process's own mappings: every private anonymous "
+			       "mapping now counts as its own");
+		msg[b.len < sizeof(msg) ? b.len : sizeof(msg) - 1] = 0;
+		nc_report_notice(msg);
+	}
 	return 0;
 }
 
-void nc_own_rebuild(void) { nc_on_shim_stack(rebuild_here, 0); }
+void nc_own_rebuild(int why) { nc_on_shim_stack(rebuild_here, &why); }
 
 void nc_note_mapping(uintptr_t r, size_t len, int flags)
 {

@@ -277,31 +277,57 @@ static int left_by_longjmp(uintptr_t here)
 	return nc_syscall6(SYS_sigaltstack, 0, (long)&ss, 0, 0, 0, 0) == 0 && !(ss.ss_flags & SS_ONSTACK);
 }
 
+/* The depth goes from 0 to 1 with entry_frame set first, and back with it
+ * restored after: a signal handler whose shim call comes in between sees depth
+ * 0, and puts entry_frame back as it found it when it leaves. (Set the other
+ * way round, a handler could leave its own frame there, and the next handler
+ * that interrupted the shim would take itself for a return by siglongjmp.)
+ * The fences keep the compiler from reordering the two. Returns what to
+ * restore. */
+static inline uintptr_t depth_up(uintptr_t here)
+{
+	uintptr_t prev = entry_frame;
+	if (!in_shim)
+		entry_frame = here;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	in_shim++;
+	return prev;
+}
+
+static inline void depth_down(uintptr_t prev)
+{
+	in_shim--;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (!in_shim)
+		entry_frame = prev;
+}
+
 /* Enter shim code: options ready, and not already inside the shim on this thread
- * (a signal handler that maps while we hold a lock must not wait for it). */
-static __attribute__((always_inline)) inline int enter(void)
+ * (a signal handler that maps while we hold a lock must not wait for it).
+ * *prev is for leave(). */
+static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 {
 	nc_init_options();
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	int cut = 0;
 	if (in_shim > 0 && left_by_longjmp(here)) {
 		in_shim = 0;
-		cut = nc_own_abandoned();
+		nc_own_abandoned();
 		nc_stack_abandoned();
 		nc_log_abandoned();
 	}
+	*prev = depth_up(here);
 	/* Between the fork handlers, this thread holds every lock and other
 	 * threads may wait for them inside the slow path: a call here (a signal
 	 * handler, another library's fork handler) goes to the kernel as it is. */
-	if (in_shim++ || nc_forking_here())
+	if (in_shim > 1 || nc_forking_here())
 		return 0;
-	entry_frame = here;
-	if (cut)
-		nc_own_rebuild();
+	int why = nc_own_rebuild_wanted();
+	if (why)
+		nc_own_rebuild(why);
 	return 1;
 }
 
-static void leave(void) { in_shim--; }
+static void leave(uintptr_t prev) { depth_down(prev); }
 
 /* stack=N: the door's registers, from which the log line's stack is walked
  * (unwind.h). Always inlined: the door's frame must still be there. */
@@ -320,11 +346,12 @@ static __attribute__((always_inline)) inline void capture_stack(struct nc_call *
 static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t len, int prot,
 		      int flags, int fd, off_t off, void *caller)
 {
-	if (!enter()) {
+	uintptr_t f;
+	if (!enter(&f)) {
 		long r = next_fn(addr, len, prot, flags, fd, off);
 		if (!nc_sys_failed(r))
 			nc_note_mapping((uintptr_t)r, len, flags);
-		leave();
+		leave(f);
 		return r;
 	}
 	struct nc_call c = {.door = NC_DOOR_MMAP, .name = name, .addr = (uintptr_t)addr, .len = len,
@@ -333,29 +360,31 @@ static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, size_t l
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	capture_stack(&c);
 	long r = nc_do_mmap(&c, next_fn);
-	leave();
+	leave(f);
 	return r;
 }
 
 static long munmap_door(void *addr, size_t len, nc_munmap_fn next_fn)
 {
-	(void)enter(); /* re-entered or not, the same: own.c queues a handler's change */
+	uintptr_t f;
+	(void)enter(&f); /* re-entered or not, the same: own.c queues a handler's change */
 	long r = nc_do_munmap(addr, len, next_fn);
-	leave();
+	leave(f);
 	return r;
 }
 
 static long mremap_door(const char *name, void *old, size_t old_len, size_t new_len, int flags,
 			void *new_addr, nc_mremap_fn next_fn, void *caller)
 {
-	if (!enter()) {
+	uintptr_t f;
+	if (!enter(&f)) {
 		struct nc_own_taken t;
 		nc_unmap_begin(old, (flags & 4 /* MREMAP_DONTUNMAP */) ? 0 : old_len, &t);
 		long r = next_fn(old, old_len, new_len, flags, new_addr);
 		nc_own_settle(&t, !nc_sys_failed(r));
 		if (!nc_sys_failed(r))
 			nc_own_add((uintptr_t)r, nc_range_end((uintptr_t)r, new_len));
-		leave();
+		leave(f);
 		return r;
 	}
 	struct nc_call c = {.door = NC_DOOR_MREMAP, .name = name, .addr = (uintptr_t)new_addr,
@@ -364,15 +393,16 @@ static long mremap_door(const char *name, void *old, size_t old_len, size_t new_
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	capture_stack(&c);
 	long r = nc_do_mremap(&c, next_fn);
-	leave();
+	leave(f);
 	return r;
 }
 
 static long shmat_door(const char *name, int shmid, const void *addr, int flags, nc_shmat_fn next_fn,
 		       void *caller)
 {
-	if (!enter()) {
-		leave();
+	uintptr_t f;
+	if (!enter(&f)) {
+		leave(f);
 		return next_fn(shmid, addr, flags);
 	}
 	struct nc_call c = {.door = NC_DOOR_SHMAT, .name = name, .addr = (uintptr_t)addr,
@@ -380,18 +410,19 @@ static long shmat_door(const char *name, int shmid, const void *addr, int flags,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	capture_stack(&c);
 	long r = nc_do_shmat(&c, next_fn);
-	leave();
+	leave(f);
 	return r;
 }
 
 static long shmdt_door(const void *addr, nc_shmdt_fn next_fn)
 {
-	if (!enter()) {
-		leave();
+	uintptr_t f;
+	if (!enter(&f)) {
+		leave(f);
 		return next_fn(addr);
 	}
 	long r = nc_do_shmdt(addr, next_fn);
-	leave();
+	leave(f);
 	return r;
 }
 
@@ -408,10 +439,9 @@ static inline int plain(int flags)
 static inline void *plain_note(void *p, size_t len, int flags)
 {
 	if (p != MAP_FAILED) {
-		entry_frame = (uintptr_t)__builtin_frame_address(0); /* before: a handler may come in between */
-		in_shim++;
+		uintptr_t f = depth_up((uintptr_t)__builtin_frame_address(0));
 		nc_note_mapping((uintptr_t)p, len, flags);
-		in_shim--;
+		depth_down(f);
 	}
 	return p;
 }
@@ -447,12 +477,11 @@ NC_EXPORT int munmap(void *addr, size_t len)
 	libc_munmap_fn fn = NEXT(munmap);
 	if (__builtin_expect(fn && !in_shim, 1)) {
 		struct nc_own_taken t;
-		entry_frame = (uintptr_t)__builtin_frame_address(0);
-		in_shim++;
+		uintptr_t f = depth_up((uintptr_t)__builtin_frame_address(0));
 		nc_unmap_begin(addr, len, &t);
 		int r = fn(addr, len);
 		nc_own_settle(&t, r == 0);
-		in_shim--;
+		depth_down(f);
 		return r;
 	}
 	return (int)set_errno(munmap_door(addr, len, k_munmap));
@@ -499,7 +528,8 @@ static void after_fork_child(void);
 
 static void before_sandbox(void)
 {
-	int outer = enter();
+	uintptr_t f;
+	int outer = enter(&f);
 	if (outer) {
 		/* A child made with a raw clone (Firefox forks its sandboxed
 		 * processes so) ran no fork handler: it is a new process all the
@@ -510,7 +540,7 @@ static void before_sandbox(void)
 		nc_log_prepare();
 		(void)nc_program_name();
 	}
-	leave();
+	leave(f);
 }
 
 /* The filter is in (a call that failed installed none: Firefox asks with a
@@ -609,29 +639,27 @@ static int take_or_try(nc_lock_t *l, int nested)
  * the slow path. */
 static void before_fork(void)
 {
-	int nested = in_shim++ > 0;
-	if (!nested)
-		entry_frame = (uintptr_t)__builtin_frame_address(0);
+	int nested = in_shim > 0;
+	uintptr_t f = depth_up((uintptr_t)__builtin_frame_address(0));
 	fork_took.vmas = nc_vmas_before_fork(nested);
 	fork_took.table = take_or_try(&nc_table_lock, nested);
 	fork_took.attach = nc_attach_before_fork(nested);
 	fork_took.own = nc_own_before_fork(nested);
 	if (!nested)
 		__atomic_store_n(&nc_fork_holder, nc_self(), __ATOMIC_RELEASE);
-	in_shim--;
+	depth_down(f);
 }
 
 static void after_fork_parent(void)
 {
-	if (in_shim++ == 0)
-		entry_frame = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t f = depth_up((uintptr_t)__builtin_frame_address(0));
 	__atomic_store_n(&nc_fork_holder, 0, __ATOMIC_RELEASE);
 	nc_own_after_fork(fork_took.own, 0);
 	nc_attach_after_fork(fork_took.attach, 0);
 	if (fork_took.table)
 		nc_unlock(&nc_table_lock);
 	nc_vmas_after_fork_parent(fork_took.vmas);
-	in_shim--;
+	depth_down(f);
 }
 
 static void after_fork_child(void)

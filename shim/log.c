@@ -161,7 +161,8 @@ static int current_fd(void)
 
 /* The kernel's struct sigaction (x86_64, i386's rt_ form, aarch64 alike). */
 struct nc_sigaction {
-	unsigned long handler, flags, restorer, mask;
+	unsigned long handler, flags, restorer;
+	uint64_t mask; /* 8 bytes on every target: the size the calls below pass */
 };
 #define NC_SIG_IGN 1UL
 
@@ -175,7 +176,7 @@ static long write_no_sigpipe_sandboxed(int fd, const char *line, size_t len)
 	struct nc_sigaction cur, ign = {NC_SIG_IGN, 0, 0, 0};
 	if (nc_syscall6(SYS_rt_sigaction, SIGPIPE, 0, (long)&cur, 8, 0, 0) == 0 && cur.handler == NC_SIG_IGN)
 		return nc_sys_write_all(fd, line, len);
-	unsigned long pipe_bit = 1UL << (SIGPIPE - 1), old = 0;
+	uint64_t pipe_bit = 1ULL << (SIGPIPE - 1), old = 0; /* the kernel's sigset: 8 bytes, i386 too */
 	nc_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&pipe_bit, (long)&old, 8, 0, 0);
 	long r = nc_sys_write_all(fd, line, len);
 	if (r == -EPIPE && !(old & pipe_bit)) {
@@ -192,7 +193,7 @@ static long write_no_sigpipe(int fd, const char *line, size_t len)
 {
 	if (__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED))
 		return write_no_sigpipe_sandboxed(fd, line, len);
-	unsigned long pipe_bit = 1UL << (SIGPIPE - 1), old = 0, before = 0, after = 0;
+	uint64_t pipe_bit = 1ULL << (SIGPIPE - 1), old = 0, before = 0, after = 0;
 	nc_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&pipe_bit, (long)&old, 8, 0, 0);
 	nc_syscall6(SYS_rt_sigpending, (long)&before, 8, 0, 0, 0, 0);
 	long r = nc_sys_write_all(fd, line, len);

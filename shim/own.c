@@ -15,6 +15,25 @@ static void lost(void) { __atomic_store_n(&incomplete, 1, __ATOMIC_RELAXED); }
 
 int nc_own_incomplete(void) { return __atomic_load_n(&incomplete, __ATOMIC_RELAXED); }
 
+/* Changes that could not be followed although memory was there (a signal
+ * handler's queue full, pieces not kept): the set is to be rebuilt from what is
+ * mapped, erring towards allowing, never towards a false refusal. The reason
+ * is the first one seen. */
+static int rebuild_reason;
+
+static void unfollowed(int why)
+{
+	int none = 0;
+	__atomic_compare_exchange_n(&rebuild_reason, &none, why, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+int nc_own_rebuild_wanted(void)
+{
+	if (!__atomic_load_n(&rebuild_reason, __ATOMIC_RELAXED))
+		return 0;
+	return __atomic_exchange_n(&rebuild_reason, 0, __ATOMIC_RELAXED);
+}
+
 static struct nc_rset grows = {.part = NC_ARENA_GROWS, .merge = 0};
 static int have_grows; /* a program that never asks for MAP_GROWSDOWN pays nothing for it */
 
@@ -37,7 +56,7 @@ static void enqueue(int op, uintptr_t start, uintptr_t end)
 	do {
 		t = __atomic_load_n(&q_tail, __ATOMIC_RELAXED);
 		if (t - __atomic_load_n(&q_head, __ATOMIC_ACQUIRE) >= QUEUE) {
-			lost();
+			unfollowed(NC_OWN_REBUILD_QUEUE);
 			return;
 		}
 	} while (!__atomic_compare_exchange_n(&q_tail, &t, t + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
@@ -77,17 +96,16 @@ static void take_lock(void)
 
 static void release(void) { nc_mutex_unlock(&lock); }
 
-int nc_own_abandoned(void)
+void nc_own_abandoned(void)
 {
 	if (!nc_mutex_mine(&lock))
-		return 0;
-	int cut = changing;
-	if (cut) { /* cut off half-way: the set cannot be trusted */
+		return;
+	if (changing) { /* cut off half-way: the set cannot be trusted */
 		nc_rset_clear(&set);
 		changing = 0;
+		unfollowed(NC_OWN_REBUILD_LONGJMP);
 	}
 	release();
-	return cut;
 }
 
 void nc_own_add(uintptr_t start, uintptr_t end)
@@ -220,7 +238,7 @@ void nc_own_settle(struct nc_own_taken *t, int unmapped)
 	if (unmapped)
 		return;
 	if (t->after)
-		lost();
+		unfollowed(NC_OWN_REBUILD_PIECES);
 	/* The kernel refused (sealed, or the split would pass vm.max_map_count):
 	 * nothing was unmapped, so nobody can have mapped there meanwhile. */
 	if (nested()) {
@@ -254,7 +272,7 @@ void nc_own_after_fork(int taken, int child)
 	lock.word = 0;
 	if (!taken) { /* the interrupted frame may have been half-way through a change */
 		nc_rset_clear(&set);
-		lost();
+		unfollowed(NC_OWN_REBUILD_FORK);
 	}
 }
 

@@ -44,15 +44,25 @@ struct nc_own_taken {
 void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t);
 void nc_own_settle(struct nc_own_taken *t, int unmapped);
 
-/* Records could not be kept (no memory; a signal handler's queue full; a child
- * forked from a signal handler that interrupted a change): a refused
- * replacement may then be of the program's own memory, and the log says so. */
+/* Records could not be kept (no memory): a refused replacement may then be of
+ * the program's own memory, and the log says so. */
 int nc_own_incomplete(void);
 
+/* Changes the set could not follow although there was memory for them: 0, or
+ * why (once: the call clears it). The caller then rebuilds the set from what
+ * is mapped (nc_own_rebuild). */
+enum {
+	NC_OWN_REBUILD_LONGJMP = 1, /* a siglongjmp cut short a change (nc_own_abandoned) */
+	NC_OWN_REBUILD_QUEUE,       /* signal handlers queued more changes than fit */
+	NC_OWN_REBUILD_PIECES,      /* a failed unmap's range had too many pieces to put back */
+	NC_OWN_REBUILD_FORK,        /* forked from a handler that interrupted a change */
+};
+int nc_own_rebuild_wanted(void);
+
 /* This thread left shim code without returning (siglongjmp out of a signal
- * handler that interrupted it): release what it held. Returns 1 if it was
- * changing the set: then the set is empty, to be rebuilt (nc_own_rebuild). */
-int nc_own_abandoned(void);
+ * handler that interrupted it): release what it held. If it was changing the
+ * set, the set is emptied, to be rebuilt (nc_own_rebuild_wanted). */
+void nc_own_abandoned(void);
 
 /* Fork: before_fork returns whether the set was taken (it is not waited for from
  * a handler that interrupted the shim); the child of a fork that could not take

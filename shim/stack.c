@@ -150,10 +150,10 @@ long nc_on_shim_stack(long (*fn)(void *), void *arg)
 		return fn(arg);
 	/* All but the synchronous ones: blocked, the kernel would kill the process
 	 * for them instead of running its handler (a seccomp filter's SIGSYS). */
-	unsigned long all = ~0UL, old = 0;
+	uint64_t all = ~0ULL, old = 0; /* the kernel's sigset: 8 bytes, i386 too */
 	static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
 	for (unsigned k = 0; k < sizeof(sync) / sizeof(sync[0]); k++)
-		all &= ~(1UL << (sync[k] - 1));
+		all &= ~(1ULL << (sync[k] - 1));
 	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
 	int i = take_slot();
 	size_t slot_size = size / NC_STACK_SLOTS;

@@ -47,16 +47,25 @@ static int pipe_read(uintptr_t addr, char *buf, size_t n)
 	return err ? -EFAULT : 0;
 }
 
+/* 1 once process_vm_readv said ENOSYS: a kernel built without it
+ * (CONFIG_CROSS_MEMORY_ATTACH) or qemu-user, which has none. No sandbox is
+ * inferred from that answer; the pipe does the reading from then on. */
+static int vm_readv_missing;
+
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
+	if (__atomic_load_n(&vm_readv_missing, __ATOMIC_RELAXED))
+		return nc_sandboxed ? -ENOSYS : pipe_read(addr, buf, n);
 	struct iovec local = {buf, n}, remote = {(void *)addr, n};
 	long r = nc_syscall6(SYS_process_vm_readv, nc_self_pid(), (long)&local, 1, (long)&remote, 1, 0);
-	if (r < 0) {
+	if (r == -ENOSYS)
+		__atomic_store_n(&vm_readv_missing, 1, __ATOMIC_RELAXED);
+	else if (r < 0)
 		refused(r, 0);
-		if (!nc_sandboxed && (r == -EFAULT || r == -ENOSYS || r == -EPERM))
-			return pipe_read(addr, buf, n);
+	if (r < 0 && !nc_sandboxed && (r == -EFAULT || r == -ENOSYS || r == -EPERM))
+		return pipe_read(addr, buf, n);
+	if (r < 0)
 		return (int)r;
-	}
 	return (size_t)r == n ? 0 : -EFAULT;
 }
 
@@ -208,7 +217,10 @@ int nc_vmas_begin(struct nc_vmas *s, int force_table)
 	if (!force_table && !nc_sandboxed && !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
 		s->pid = nc_sys_getpid();
 		long fd = maps_fd(&s->fd_passing, s->pid, 0);
-		if (fd >= 0 && !__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED)) {
+		/* Opening it may have just found that the kernel has no
+		 * PROCMAP_QUERY (or that a sandbox forbids it). */
+		if (fd >= 0 && !__atomic_load_n(&nc_sandboxed, __ATOMIC_RELAXED) &&
+		    !__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
 			s->fd = (int)fd;
 			return 0;
 		}

@@ -78,8 +78,8 @@ static void *map_rw(void *at, size_t len, int fixed)
  * knows) nor, when read-write, reserved. */
 static void *raw_map(void *at, size_t len, int prot, int fixed)
 {
-	long r = nc_syscall6(SYS_mmap, (long)at, (long)len, prot, MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0),
-			     -1, 0);
+	long r = nc_sys_mmap(at, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0), -1,
+			     0); /* mmap2 on i386, whose SYS_mmap takes a pointer */
 	return nc_sys_failed(r) ? MAP_FAILED : (void *)r;
 }
 
@@ -270,9 +270,14 @@ static int sched_fifo(void)
 	struct sched_param sp = {.sched_priority = 40};
 	if (sched_setaffinity(0, sizeof(one), &one) != 0)
 		return fail("sched_setaffinity");
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
-		return errno == EPERM ? skip("sched_setscheduler(SCHED_FIFO) says EPERM (no CAP_SYS_NICE or no RT runtime here)")
-				      : fail("sched_setscheduler");
+	/* pthread_setschedparam, not sched_setscheduler: musl's is ENOSYS by
+	 * design (POSIX gives it to processes, Linux to threads). */
+	int se = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (se != 0) {
+		errno = se;
+		return se == EPERM ? skip("pthread_setschedparam(SCHED_FIFO) says EPERM (no CAP_SYS_NICE or no RT runtime here)")
+				   : fail("pthread_setschedparam");
+	}
 	static struct fifo_worker w[3];
 	for (int i = 0; i < 3; i++) {
 		pthread_attr_t a;
@@ -296,7 +301,7 @@ static int sched_fifo(void)
 		failures += w[i].failures;
 	}
 	sp.sched_priority = 0;
-	sched_setscheduler(0, SCHED_OTHER, &sp);
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 	if (failures)
 		return fail("a real-time thread's map, replace or unmap failed");
 	return ok();

@@ -14,10 +14,7 @@ if [ ! -x "$in_prog" ]; then
 fi
 in_dir=$TMP/intrude
 mkdir -p "$in_dir"
-in_cc=
-for in_c in "${CC:-}" cc gcc clang; do
-	[ -n "$in_c" ] && command -v "$in_c" >/dev/null && { in_cc=$in_c; break; }
-done
+in_cc=$TEST_CC # this target's compiler
 in_lib=
 if [ -n "$in_cc" ]; then
 	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim -Itests -shared -fPIC \
@@ -202,7 +199,14 @@ else
 		in_got="$in_rc:$in_out:$(cat "$in_dir/fini" "$in_dir/late" 2>/dev/null | tr '\n' ' ')"
 		why="reference (status:stdout:files): $in_ref; with the shim: $in_got
 stderr: $(in_errs)"
-		if [ "$in_label" = "LD_PRELOAD=shim:lib" ]; then
+		if [ "$TARGET" = musl ]; then
+			# musl runs exit handlers before destructors and none registered
+			# while exiting: the shim's end comes in its destructor (README:
+			# The log, exitcode), and the library's late handler never runs.
+			expect "intrude[exitcode-order, $in_label]: exitcode=3, the library's destructor wrote its file as without the shim" \
+				eval '[ "$in_ref" = "0:exitcode-order main done:fini " ] &&
+				      [ "$in_got" = "3:exitcode-order main done:fini " ] && [ "$(refused_lines "$in_err")" = 1 ]'
+		elif [ "$in_label" = "LD_PRELOAD=shim:lib" ]; then
 			expect "intrude[exitcode-order, $in_label]: exitcode=3 after every destructor and exit handler wrote its file" \
 				eval '[ "$in_ref" = "0:exitcode-order main done:fini late " ] &&
 				      [ "$in_got" = "3:exitcode-order main done:fini late " ] && [ "$(refused_lines "$in_err")" = 1 ]'
