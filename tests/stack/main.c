@@ -142,18 +142,19 @@ __attribute__((noinline)) static void stk_corrupt(const char *pattern, volatile 
 	uintptr_t from = ((uintptr_t)mark + 8) & ~(uintptr_t)7, top = (uintptr_t)lo + size - 64;
 	if (top > from + 16384)
 		top = from + 16384;
-	uintptr_t text = (uintptr_t)libc_text(), seed = 12345;
+	uintptr_t text = (uintptr_t)libc_text();
+	uint64_t seed = 12345;
 	for (uintptr_t p = from; p < top; p += sizeof(uintptr_t)) {
 		uintptr_t v = 0;
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		if (!strcmp(pattern, "random"))
-			v = seed ^ (seed >> 29);
+			v = (uintptr_t)(seed ^ (seed >> 29));
 		else if (!strcmp(pattern, "self"))
 			v = p; /* every slot points at itself: a loop */
 		else if (!strcmp(pattern, "down"))
 			v = p - 4096; /* frames that go down the stack */
 		else if (!strcmp(pattern, "text"))
-			v = text + (seed >> 40) % 65536; /* return addresses anywhere in libc's code */
+			v = text + (uintptr_t)((seed >> 40) % 65536); /* return addresses anywhere in libc's code */
 		*(volatile uintptr_t *)p = v;
 	}
 	int r = stk_entry(libc_text());
