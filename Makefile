@@ -36,7 +36,9 @@ HOST_CC ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror
 SHIM_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(SHIM_ARCH_FLAGS) $(CFLAGS)
-SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,--no-undefined -Wl,-z,now
+# --eh-frame-hdr: the stack walk (shim/unwind.c) finds unwind entries through
+# it, the shim's own first; musl-gcc does not ask the linker for one.
+SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,--no-undefined -Wl,-z,now -Wl,--eh-frame-hdr
 SHIM_LIBS := -ldl -pthread
 
 BUILD   := $(if $(filter native,$(TARGET)),build,build/$(TARGET))

@@ -120,7 +120,7 @@ struct cached {
 	int offset_is_file;
 	char symbol[128];
 };
-static struct cached cache[8];
+static struct cached cache[32]; /* a stack=16 line names 16 pcs */
 static unsigned cache_next;
 static nc_lock_t cache_lock;
 
@@ -187,7 +187,7 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
  * first: qemu-user loads the program itself and its maps gives the program's
  * segments no true file offsets, so start - offset may even find the ELF
  * header mapped a second time, at the wrong place. */
-static __attribute__((noinline)) int program_bias(uintptr_t pc, uintptr_t *bias, uintptr_t *dyn)
+static __attribute__((noinline)) int program_bias(uintptr_t pc, struct nc_module_layout *l)
 {
 	uintptr_t at = getauxval(AT_PHDR);
 	unsigned long phnum = getauxval(AT_PHNUM);
@@ -198,15 +198,17 @@ static __attribute__((noinline)) int program_bias(uintptr_t pc, uintptr_t *bias,
 	int have = 0, inside = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (phs[i].p_type == PT_PHDR) {
-			*bias = at - phs[i].p_vaddr;
+			l->bias = at - phs[i].p_vaddr;
 			have = 1;
 		}
-	*dyn = 0;
+	l->dyn = l->eh_frame_hdr = 0;
 	for (unsigned i = 0; have && i < n; i++) {
-		uintptr_t v = *bias + phs[i].p_vaddr;
+		uintptr_t v = l->bias + phs[i].p_vaddr;
 		inside |= phs[i].p_type == PT_LOAD && pc >= v && pc - v < phs[i].p_memsz;
 		if (phs[i].p_type == PT_DYNAMIC)
-			*dyn = phs[i].p_vaddr;
+			l->dyn = phs[i].p_vaddr;
+		if (phs[i].p_type == PT_GNU_EH_FRAME)
+			l->eh_frame_hdr = phs[i].p_vaddr;
 	}
 	return have && inside;
 }
@@ -214,7 +216,7 @@ static __attribute__((noinline)) int program_bias(uintptr_t pc, uintptr_t *bias,
 /* Load bias and dynamic section from the ELF header at base, where the file's
  * offset 0 is mapped: for the text segment of anything ld.so loaded, that is
  * the mapping's start - offset. */
-static __attribute__((noinline)) int header_bias(uintptr_t base, uintptr_t *bias, uintptr_t *dyn)
+static __attribute__((noinline)) int header_bias(uintptr_t base, struct nc_module_layout *l)
 {
 	ElfW(Ehdr) eh;
 	if (nc_mem_read(base, &eh, sizeof(eh)) || eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
@@ -226,7 +228,7 @@ static __attribute__((noinline)) int header_bias(uintptr_t base, uintptr_t *bias
 	unsigned phnum = eh.e_phnum < 32 ? eh.e_phnum : 32;
 	if (nc_mem_read(base + eh.e_phoff, phs, phnum * sizeof(phs[0])))
 		return 0;
-	*dyn = 0;
+	l->dyn = l->eh_frame_hdr = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		const ElfW(Phdr) ph = phs[i];
 		if (ph.p_type == PT_LOAD && !have_load) {
@@ -234,21 +236,33 @@ static __attribute__((noinline)) int header_bias(uintptr_t base, uintptr_t *bias
 			have_load = 1;
 		}
 		if (ph.p_type == PT_DYNAMIC)
-			*dyn = ph.p_vaddr;
+			l->dyn = ph.p_vaddr;
+		if (ph.p_type == PT_GNU_EH_FRAME)
+			l->eh_frame_hdr = ph.p_vaddr;
 	}
-	*bias = base - first_load;
+	l->bias = base - first_load;
 	return have_load;
+}
+
+int nc_module_layout(uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l)
+{
+	if (m->offset > m->start)
+		return 0;
+	if (!program_bias(pc, l) && !header_bias(m->start - (uintptr_t)m->offset, l))
+		return 0;
+	l->dyn += l->dyn ? l->bias : 0;
+	l->eh_frame_hdr += l->eh_frame_hdr ? l->bias : 0;
+	return 1;
 }
 
 /* The load bias (the program's own first), then the symbol from the dynamic table. */
 static void describe_module(struct nc_caller *out)
 {
-	uintptr_t bias, dyn;
-	if (!program_bias(out->pc, &bias, &dyn) &&
-	    !header_bias(out->module.start - (uintptr_t)out->module.offset, &bias, &dyn))
+	struct nc_module_layout l;
+	if (!nc_module_layout(out->pc, &out->module, &l))
 		return;
-	out->offset = out->pc - bias;
+	out->offset = out->pc - l.bias;
 	out->offset_is_file = 0;
-	if (dyn)
-		find_symbol(bias, dyn + bias, out);
+	if (l.dyn)
+		find_symbol(l.bias, l.dyn, out);
 }

@@ -21,6 +21,12 @@ struct nc_caller {
 };
 
 void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out);
+/* Where the module holding pc (in mapping m) was loaded, its dynamic section
+ * and its .eh_frame_hdr (0 where it has none), from its ELF headers. 1 = found. */
+struct nc_module_layout {
+	uintptr_t bias, dyn, eh_frame_hdr;
+};
+int nc_module_layout(uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l);
 /* Fork: the cache's lock may have been held by a thread the child lacks. */
 void nc_caller_after_fork_child(void);
 

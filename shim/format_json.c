@@ -130,6 +130,69 @@ static void put_call(struct nc_buf *b, const struct nc_call *c)
 	}
 }
 
+/* {"pc", "module", "offset", "symbol", "symbol_offset"}: the caller, and each
+ * frame of the stack; module NULL: not in a named mapping. */
+static void put_where(struct nc_buf *b, uintptr_t pc, const char *module, size_t module_len, int truncated,
+		      uintptr_t offset, const char *symbol, uintptr_t sym_offset)
+{
+	nc_buf_ch(b, '{');
+	put_key(b, "pc");
+	put_hex(b, pc);
+	put_key(b, "module");
+	if (module)
+		put_str(b, module, module_len);
+	else
+		nc_buf_str(b, "null");
+	if (truncated) {
+		put_key(b, "module_truncated");
+		nc_buf_str(b, "true");
+	}
+	put_key(b, "offset");
+	if (module)
+		put_hex(b, offset);
+	else
+		nc_buf_str(b, "null");
+	put_key(b, "symbol");
+	if (symbol[0])
+		put_cstr(b, symbol);
+	else
+		nc_buf_str(b, "null");
+	put_key(b, "symbol_offset");
+	if (symbol[0])
+		put_hex(b, sym_offset);
+	else
+		nc_buf_str(b, "null");
+	nc_buf_ch(b, '}');
+}
+
+/* A mapping: a victim, or a neighbour. */
+static void put_victim(struct nc_buf *b, const struct nc_victim *v)
+{
+	nc_buf_ch(b, '{');
+	put_key(b, "start");
+	put_hex(b, v->start);
+	put_key(b, "end");
+	put_hex(b, v->end);
+	put_key(b, "perms");
+	char perms[5] = {v->perms & NC_PERM_R ? 'r' : '-', v->perms & NC_PERM_W ? 'w' : '-',
+			 v->perms & NC_PERM_X ? 'x' : '-', v->perms & NC_PERM_S ? 's' : 'p', 0};
+	put_cstr(b, perms);
+	put_key(b, "offset");
+	put_hex(b, v->offset);
+	put_key(b, "path");
+	if (v->name_len)
+		put_str(b, v->name, v->name_len);
+	else
+		nc_buf_str(b, "null");
+	if (v->name_truncated) {
+		put_key(b, "path_truncated");
+		nc_buf_str(b, "true");
+	}
+	put_key(b, "kind");
+	put_cstr(b, nc_region_kind_name(v->kind));
+	nc_buf_ch(b, '}');
+}
+
 static void put_head(struct nc_buf *b, long long s, long us, long pid)
 {
 	nc_buf_ch(b, '{');
@@ -176,34 +239,25 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 	put_call(&b, f->call);
 
 	put_key(&b, "caller");
-	nc_buf_ch(&b, '{');
-	put_key(&b, "pc");
-	put_hex(&b, f->caller_pc);
-	put_key(&b, "module");
-	if (f->caller_found)
-		put_str(&b, f->caller_module, f->caller_module_len);
-	else
-		nc_buf_str(&b, "null");
-	if (f->caller_module_truncated) {
-		put_key(&b, "module_truncated");
-		nc_buf_str(&b, "true");
+	put_where(&b, f->caller_pc, f->caller_found ? f->caller_module : 0, f->caller_module_len,
+		  f->caller_module_truncated, f->caller_offset, f->caller_symbol, f->caller_sym_offset);
+	if (f->frames) {
+		put_key(&b, "stack");
+		nc_buf_ch(&b, '[');
+		int shown = 0;
+		for (; shown < f->frames && b.len + 1000 + 1600 < b.cap; shown++) {
+			const struct nc_frame *fr = &f->frame[shown];
+			const struct nc_frame_module *m = fr->module >= 0 ? &f->module[fr->module] : 0;
+			nc_buf_str(&b, shown ? "," : "");
+			put_where(&b, fr->pc, m ? m->name : 0, m ? m->len : 0, m && m->truncated, fr->offset, fr->symbol,
+				  fr->sym_offset);
+		}
+		nc_buf_ch(&b, ']');
+		if (shown < f->frames || f->frames_more) {
+			put_key(&b, "stack_truncated");
+			nc_buf_str(&b, "true");
+		}
 	}
-	put_key(&b, "offset");
-	if (f->caller_found)
-		put_hex(&b, f->caller_offset);
-	else
-		nc_buf_str(&b, "null");
-	put_key(&b, "symbol");
-	if (f->caller_symbol[0])
-		put_cstr(&b, f->caller_symbol);
-	else
-		nc_buf_str(&b, "null");
-	put_key(&b, "symbol_offset");
-	if (f->caller_symbol[0])
-		put_hex(&b, f->caller_sym_offset);
-	else
-		nc_buf_str(&b, "null");
-	nc_buf_ch(&b, '}');
 
 	put_key(&b, "victims");
 	if (!f->victims_known) {
@@ -211,31 +265,9 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 	} else {
 		nc_buf_ch(&b, '[');
 		/* Stop listing while the rest still fits; victims_total has the count. */
-		for (int i = 0; i < f->victims_kept && b.len + 1600 < b.cap; i++) {
-			const struct nc_victim *v = &f->victims[i];
-			nc_buf_str(&b, i ? ",{" : "{");
-			put_key(&b, "start");
-			put_hex(&b, v->start);
-			put_key(&b, "end");
-			put_hex(&b, v->end);
-			put_key(&b, "perms");
-			char perms[5] = {v->perms & NC_PERM_R ? 'r' : '-', v->perms & NC_PERM_W ? 'w' : '-',
-					 v->perms & NC_PERM_X ? 'x' : '-', v->perms & NC_PERM_S ? 's' : 'p', 0};
-			put_cstr(&b, perms);
-			put_key(&b, "offset");
-			put_hex(&b, v->offset);
-			put_key(&b, "path");
-			if (v->name_len)
-				put_str(&b, v->name, v->name_len);
-			else
-				nc_buf_str(&b, "null");
-			if (v->name_truncated) {
-				put_key(&b, "path_truncated");
-				nc_buf_str(&b, "true");
-			}
-			put_key(&b, "kind");
-			put_cstr(&b, nc_region_kind_name(v->kind));
-			nc_buf_ch(&b, '}');
+		for (int i = 0; i < f->victims_kept && b.len + 2200 < b.cap; i++) {
+			nc_buf_str(&b, i ? "," : "");
+			put_victim(&b, &f->victims[i]);
 		}
 		nc_buf_ch(&b, ']');
 	}
@@ -244,6 +276,23 @@ void nc_format_json(char *line, size_t cap, size_t *len, const struct nc_facts *
 		nc_buf_u(&b, f->victims_total);
 	else
 		nc_buf_str(&b, "null");
+	put_key(&b, "neighbours");
+	if (f->victims_known) {
+		nc_buf_ch(&b, '{');
+		put_key(&b, "below");
+		if (f->have_below)
+			put_victim(&b, &f->below);
+		else
+			nc_buf_str(&b, "null");
+		put_key(&b, "above");
+		if (f->have_above)
+			put_victim(&b, &f->above);
+		else
+			nc_buf_str(&b, "null");
+		nc_buf_ch(&b, '}');
+	} else {
+		nc_buf_str(&b, "null");
+	}
 	put_key(&b, "hint");
 	if (f->hint_found) {
 		nc_buf_ch(&b, '{');
@@ -271,6 +320,10 @@ void nc_format_json_summary(char *line, size_t cap, size_t *len, const struct nc
 	nc_buf_u(&b, s->attempts);
 	put_key(&b, "log_lines_lost");
 	nc_buf_u(&b, s->dropped);
+	if (s->suppressed) {
+		put_key(&b, "suppressed");
+		nc_buf_u(&b, s->suppressed);
+	}
 	nc_buf_ch(&b, '}');
 	finish(&b, len, s->pid, "summary");
 }

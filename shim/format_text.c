@@ -118,6 +118,46 @@ static void put_victim(struct nc_buf *b, const struct nc_victim *v)
 	nc_buf_ch(b, ')');
 }
 
+/* MODULE+0xOFFSET (SYMBOL+0xOFFSET): the caller, and each frame of the stack. */
+static void put_where(struct nc_buf *b, const char *module, size_t module_len, int truncated, uintptr_t offset,
+		      const char *symbol, uintptr_t sym_offset)
+{
+	put_name(b, module, module_len);
+	if (truncated)
+		nc_buf_str(b, "...");
+	nc_buf_ch(b, '+');
+	nc_buf_hex(b, offset);
+	if (symbol[0]) {
+		nc_buf_str(b, " (");
+		put_name(b, symbol, __builtin_strlen(symbol));
+		nc_buf_ch(b, '+');
+		nc_buf_hex(b, sym_offset);
+		nc_buf_ch(b, ')');
+	}
+}
+
+/* stack=N: FRAME | FRAME ..., each "0xPC" then where it is, if known; " | ..."
+ * when frames are left out (stack=N reached, or no room left in the line). */
+static void put_stack(struct nc_buf *b, const struct nc_facts *f)
+{
+	nc_buf_str(b, " stack=");
+	nc_buf_u(b, (unsigned)f->frames);
+	nc_buf_str(b, ":");
+	int shown = 0;
+	for (; shown < f->frames && b->len + 1000 + 300 + 200 < b->cap; shown++) {
+		const struct nc_frame *fr = &f->frame[shown];
+		nc_buf_str(b, shown ? " | " : " ");
+		nc_buf_hex(b, fr->pc);
+		if (fr->module >= 0) {
+			const struct nc_frame_module *m = &f->module[fr->module];
+			nc_buf_ch(b, ' ');
+			put_where(b, m->name, m->len, m->truncated, fr->offset, fr->symbol, fr->sym_offset);
+		}
+	}
+	if (shown < f->frames || f->frames_more)
+		nc_buf_str(b, " | ...");
+}
+
 static void finish(struct nc_buf *b, size_t *len)
 {
 	if (b->len >= b->cap) /* room for the newline, always */
@@ -143,21 +183,24 @@ void nc_format_text(char *line, size_t cap, size_t *len, const struct nc_facts *
 	nc_buf_str(&b, " program=");
 	put_name(&b, f->program, __builtin_strlen(f->program));
 	nc_buf_str(&b, " caller=");
-	if (f->caller_found) {
-		put_name(&b, f->caller_module, f->caller_module_len);
-		if (f->caller_module_truncated)
-			nc_buf_str(&b, "...");
-		nc_buf_ch(&b, '+');
-		nc_buf_hex(&b, f->caller_offset);
-		if (f->caller_symbol[0]) {
-			nc_buf_str(&b, " (");
-			put_name(&b, f->caller_symbol, __builtin_strlen(f->caller_symbol));
-			nc_buf_ch(&b, '+');
-			nc_buf_hex(&b, f->caller_sym_offset);
-			nc_buf_ch(&b, ')');
-		}
-	} else {
+	if (f->caller_found)
+		put_where(&b, f->caller_module, f->caller_module_len, f->caller_module_truncated, f->caller_offset,
+			  f->caller_symbol, f->caller_sym_offset);
+	else
 		nc_buf_hex(&b, f->caller_pc);
+	if (f->frames)
+		put_stack(&b, f);
+	if (f->victims_known) {
+		nc_buf_str(&b, " neighbours=");
+		if (f->have_below)
+			put_victim(&b, &f->below);
+		else
+			nc_buf_str(&b, "none");
+		nc_buf_str(&b, " | ");
+		if (f->have_above)
+			put_victim(&b, &f->above);
+		else
+			nc_buf_str(&b, "none");
 	}
 	nc_buf_str(&b, " victims=");
 	if (!f->victims_known) {
@@ -196,6 +239,10 @@ void nc_format_text_summary(char *line, size_t cap, size_t *len, const struct nc
 	nc_buf_i(&b, s->pid);
 	nc_buf_str(&b, " clobber_attempts=");
 	nc_buf_u(&b, s->attempts);
+	if (s->suppressed) {
+		nc_buf_str(&b, " suppressed=");
+		nc_buf_u(&b, s->suppressed);
+	}
 	if (s->dropped) {
 		nc_buf_str(&b, " log_lines_lost=");
 		nc_buf_u(&b, s->dropped);

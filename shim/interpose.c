@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "regions.h"
 #include "report.h"
 #include "stack.h"
+#include "suppress.h"
 #include "sys.h"
 #include "tally.h"
 #include "vmas.h"
@@ -121,6 +123,20 @@ static void nc_init_options(void)
 		return;
 	}
 	if (nc_options_parse(getenv("NOCLOBBER_OPTIONS"), &nc_opts, err, sizeof(err)) < 0) {
+		size_t n = __builtin_strlen(err);
+		err[n] = '\n';
+		nc_sys_write_all(2, err, n + 1);
+		_exit(1);
+	}
+	/* A privileged program never reads a file the user names (its lines
+	 * would be echoed in an error), nor lets it weaken the checks. */
+	if (nc_opts.suppressions[0] && getauxval(AT_SECURE)) {
+		static const char no[] = "noclobber: suppressions ignored in a privileged (set-user-ID, "
+					 "set-group-ID or capability) program\n";
+		nc_sys_write_all(2, no, sizeof(no) - 1);
+		nc_opts.suppressions[0] = 0;
+	}
+	if (nc_opts.suppressions[0] && nc_supp_load(nc_opts.suppressions, err, sizeof(err)) < 0) {
 		size_t n = __builtin_strlen(err);
 		err[n] = '\n';
 		nc_sys_write_all(2, err, n + 1);
@@ -313,6 +329,16 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 
 NC_HOT static void leave(uintptr_t prev) { depth_down(prev); }
 
+/* stack=N: the door's registers, from which the log line's stack is walked
+ * (unwind.h). Always inlined: the door's frame must still be there. */
+static __attribute__((always_inline)) inline void capture_stack(struct nc_call *c)
+{
+	if (NC_OPT(stack)) {
+		nc_unwind_capture(&c->ctx);
+		c->ctx.valid = 1;
+	}
+}
+
 /* Re-entered (a signal handler that interrupted the shim on this thread): the
  * call goes to the kernel as it is, unchecked (the decision's tables may be
  * half-way through a change), but what it maps or unmaps is still recorded
@@ -332,6 +358,7 @@ NC_HOT static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, s
 			    .prot = prot, .flags = flags, .fd = fd, .offset = off,
 			    .caller_pc = (uintptr_t)caller,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
+	capture_stack(&c);
 	long r = nc_do_mmap(&c, next_fn);
 	leave(f);
 	return r;
@@ -364,6 +391,7 @@ static long mremap_door(const char *name, void *old, size_t old_len, size_t new_
 			    .len = new_len, .flags = flags, .old_addr = (uintptr_t)old,
 			    .old_len = old_len, .caller_pc = (uintptr_t)caller,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
+	capture_stack(&c);
 	long r = nc_do_mremap(&c, next_fn);
 	leave(f);
 	return r;
@@ -380,6 +408,7 @@ static long shmat_door(const char *name, int shmid, const void *addr, int flags,
 	struct nc_call c = {.door = NC_DOOR_SHMAT, .name = name, .addr = (uintptr_t)addr,
 			    .flags = flags, .shmid = shmid, .caller_pc = (uintptr_t)caller,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
+	capture_stack(&c);
 	long r = nc_do_shmat(&c, next_fn);
 	leave(f);
 	return r;
@@ -647,6 +676,7 @@ static void after_fork_child(void)
 	nc_vmas_after_fork_child();
 	nc_report_after_fork_child();
 	nc_attempts = 0; /* each process reports its own attempts */
+	nc_suppressed = 0;
 	owner_pid = nc_pid;
 	finished = 0;
 	nc_log_after_fork_child();

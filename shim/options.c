@@ -112,24 +112,26 @@ static int set_value(struct nc_options *o, int id, const char *v, size_t n)
 		o->value[id] = u;
 		return 0;
 	}
-	case NC_KIND_PATH:
+	case NC_KIND_PATH: { /* the first valid word ("stderr", "none") means none */
+		char *dst = id == NC_OPT_log_path ? o->log_path : o->suppressions;
 		if (n == 0 || n >= NC_PATH_MAX)
 			return -1;
-		if (same(v, n, "stderr", 6)) {
-			o->log_path[0] = 0;
+		if (enum_index(d->valid, v, n) == 0) {
+			dst[0] = 0;
 		} else {
 			for (size_t i = 0; i < n; i++)
-				o->log_path[i] = v[i];
-			o->log_path[n] = 0;
+				dst[i] = v[i];
+			dst[n] = 0;
 		}
 		return 0;
+	}
 	}
 	return -1;
 }
 
 static void set_defaults(struct nc_options *o)
 {
-	o->log_path[0] = 0;
+	o->log_path[0] = o->suppressions[0] = 0;
 	for (int i = 0; i < NC_OPT_COUNT; i++)
 		set_value(o, i, descs[i].def, slen(descs[i].def));
 }

@@ -28,6 +28,7 @@ enum { NC_FORMAT_TEXT, NC_FORMAT_JSON };
 struct nc_options {
 	unsigned long long value[NC_OPT_COUNT];
 	char log_path[NC_PATH_MAX]; /* "" means stderr */
+	char suppressions[NC_PATH_MAX]; /* "" means none */
 };
 
 extern struct nc_options nc_opts;

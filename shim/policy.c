@@ -12,7 +12,9 @@
 #include "options.h"
 #include "own.h"
 #include "regions.h"
+#include "report.h"
 #include "stack.h"
+#include "suppress.h"
 #include "sys.h"
 #include "tally.h"
 #include "vmas.h"
@@ -110,20 +112,32 @@ static long verdict(void *arg)
 			nc_report_attempt(&s, c, NC_EV_PERMITTED, why);
 		go_on = 1;
 	} else {
-		nc_count_attempt(s.pid ? s.pid : nc_sys_getpid());
+		/* The facts first: a suppression rule decides by them. */
+		struct nc_facts f;
+		nc_report_gather(&s, c, &f);
+		const char *rule = nc_supp_rules() ? nc_supp_match(&f) : 0;
+		if (rule) {
+			if (f.pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
+				__atomic_add_fetch(&nc_suppressed, 1, __ATOMIC_RELAXED);
+			if (NC_OPT(verbosity))
+				nc_report_write(&f, NC_EV_PERMITTED, rule);
+			nc_vmas_end(&s);
+			return 1;
+		}
+		nc_count_attempt(f.pid);
 		nc_tally_attempt(); /* counted before any line is tried */
 		switch (NC_OPT(mode)) {
 		case NC_MODE_WARN:
-			nc_report_attempt(&s, c, NC_EV_ALLOWED, 0);
+			nc_report_write(&f, NC_EV_ALLOWED, 0);
 			go_on = 1;
 			break;
 		case NC_MODE_ABORT:
-			nc_report_attempt(&s, c, NC_EV_ABORTING, 0);
+			nc_report_write(&f, NC_EV_ABORTING, 0);
 			nc_vmas_end(&s);
 			nc_log_write_held();
 			abort();
 		default:
-			nc_report_attempt(&s, c, NC_EV_REFUSED, 0);
+			nc_report_write(&f, NC_EV_REFUSED, 0);
 			go_on = 0;
 		}
 	}

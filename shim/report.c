@@ -10,6 +10,7 @@
 #include "options.h"
 #include "own.h"
 #include "regions.h"
+#include "suppress.h"
 #include "sys.h"
 #include "vmas.h"
 
@@ -98,6 +99,44 @@ static void gather_caller(struct nc_facts *f, struct nc_vmas *s)
 	f->caller_sym_offset = c.sym_offset;
 }
 
+/* The index of the module's name in f->module[], added if new; -1 if the
+ * table is full. */
+static int frame_module(struct nc_facts *f, const struct nc_caller *c)
+{
+	size_t n = c->module.name_len < NC_VICTIM_NAME_MAX ? c->module.name_len : NC_VICTIM_NAME_MAX - 1;
+	for (int i = 0; i < f->modules; i++)
+		if (f->module[i].len == n && !__builtin_memcmp(f->module[i].name, c->module.name, n))
+			return i;
+	if (f->modules == NC_FRAME_MODULES)
+		return -1;
+	struct nc_frame_module *m = &f->module[f->modules];
+	m->len = copy_name(m->name, sizeof(m->name), c->module.name, c->module.name_len, &m->truncated);
+	m->truncated |= c->module.name_truncated;
+	return f->modules++;
+}
+
+/* stack=N: the chain of callers, each named as the caller is. */
+static void gather_stack(struct nc_facts *f, struct nc_vmas *s, const struct nc_call *call)
+{
+	unsigned want = (unsigned)NC_OPT(stack);
+	if (!want)
+		return;
+	uintptr_t pcs[NC_STACK_MAX];
+	f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
+			      &f->frames_more);
+	for (int i = 0; i < f->frames; i++) {
+		struct nc_caller c;
+		struct nc_frame *o = &f->frame[i];
+		nc_caller_describe(s, pcs[i], &c);
+		o->pc = pcs[i];
+		o->module = c.found && c.module.name_len ? frame_module(f, &c) : -1;
+		o->offset = c.offset;
+		o->sym_offset = c.sym_offset;
+		int t;
+		copy_name(o->symbol, sizeof(o->symbol), c.symbol, __builtin_strlen(c.symbol), &t);
+	}
+}
+
 /* The span of what the call overlaps, from the victims' walk: where the search
  * for a hint starts. */
 struct span {
@@ -105,22 +144,25 @@ struct span {
 	uintptr_t low, high;
 };
 
+static void set_victim(struct nc_victim *o, const struct nc_vma *v)
+{
+	o->start = v->start;
+	o->end = v->end;
+	o->offset = v->offset;
+	o->perms = v->perms;
+	o->kind = v->kind;
+	o->name_len = copy_name(o->name, sizeof(o->name), v->name, v->name_len, &o->name_truncated);
+	o->name_truncated |= v->name_truncated;
+}
+
 /* Every mapping in [addr, end) is a victim. */
 static void gather_victims(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
 			   struct nc_vma *v, struct span *sp)
 {
 	f->victims_known = !s->err;
 	for (uintptr_t at = addr; at < end && nc_vmas_find(s, at, 1, v) == 1 && v->start < end; at = v->end) {
-		if (f->victims_kept < NC_VICTIMS_KEPT) {
-			struct nc_victim *o = &f->victims[f->victims_kept++];
-			o->start = v->start;
-			o->end = v->end;
-			o->offset = v->offset;
-			o->perms = v->perms;
-			o->kind = v->kind;
-			o->name_len = copy_name(o->name, sizeof(o->name), v->name, v->name_len, &o->name_truncated);
-			o->name_truncated |= v->name_truncated;
-		}
+		if (f->victims_kept < NC_VICTIMS_KEPT)
+			set_victim(&f->victims[f->victims_kept++], v);
 		if (!f->victims_total++)
 			sp->low = v->start;
 		sp->high = v->end;
@@ -136,6 +178,25 @@ struct hint_search {
 	int up_open, down_open;   /* whether that front could still move (not at an end of user space) */
 	uintptr_t start;          /* the range found; 0: none */
 };
+
+/* What lies around the overlapped span (the call's range if nothing is known
+ * there): for the report's picture. Two questions: nothing searches down. */
+static void gather_neighbours(struct nc_facts *f, struct nc_vmas *s, uintptr_t addr, uintptr_t end,
+			      const struct span *sp, struct nc_vma *v)
+{
+	uintptr_t low = sp->known && sp->low < addr ? sp->low : addr;
+	uintptr_t high = sp->known && sp->high > end ? sp->high : end;
+	if (s->err)
+		return;
+	if (low > 0 && nc_vmas_find(s, low - 1, 0, v) == 1 && v->end == low) {
+		f->have_below = 1;
+		set_victim(&f->below, v);
+	}
+	if (high < UINTPTR_MAX && nc_vmas_find(s, high, 1, v) == 1 && v->start >= high) {
+		f->have_above = 1;
+		set_victim(&f->above, v);
+	}
+}
 
 /* The free range of the call's length nearest to addr, above or below. Two
  * fronts walk away from what the call overlaps: up, "is there room between x
@@ -294,52 +355,65 @@ void nc_report_notice(const char *what)
 	say_once(&said, what);
 }
 
-void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
+void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_facts *f)
 {
-	struct nc_facts f = {0};
-	f.call = c;
-	f.event = ev;
-	f.reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
-	f.pid = s->pid ? s->pid : nc_sys_getpid();
+	__builtin_memset(f, 0, sizeof(*f));
+	f->call = c;
+	f->pid = s->pid ? s->pid : nc_sys_getpid();
 	/* The thread's id as the locks keep it; a vfork child (not our pid) asks. */
-	f.tid = f.pid == nc_self_pid() ? nc_tid() : nc_sys_gettid();
+	f->tid = f->pid == nc_self_pid() ? nc_tid() : nc_sys_gettid();
 	struct timespec ts = {0, 0};
 	nc_clock_realtime(&ts);
-	f.time_s = ts.tv_sec;
-	f.time_us = ts.tv_nsec / 1000;
-	f.program = program_name();
-	f.caller_pc = c->caller_pc;
+	f->time_s = ts.tv_sec;
+	f->time_us = ts.tv_nsec / 1000;
+	f->program = program_name();
+	f->caller_pc = c->caller_pc;
 
 	uintptr_t end = nc_range_end(c->addr, c->len);
 	struct nc_vma v;
 	struct span sp = {0, 0, 0};
-	gather_victims(&f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
-	gather_caller(&f, s);
-	gather_hint(&f, s, c->addr, c->len, &sp);
+	gather_victims(f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
+	gather_caller(f, s);
+	gather_stack(f, s, c);
+	gather_neighbours(f, s, c->addr, end, &sp, &v);
+	gather_hint(f, s, c->addr, c->len, &sp);
+}
 
-	if (!f.victims_known)
+void nc_report_write(struct nc_facts *f, enum nc_event ev, const char *reason)
+{
+	f->event = ev;
+	f->reason = ev == NC_EV_ALLOWED ? "mode=warn" : reason;
+	if (!f->victims_known)
 		say_once(&said_no_maps, "/proc/self/maps cannot be read: clobbers are still refused, but "
 					"their victims cannot be named");
 	if (ev != NC_EV_PERMITTED && nc_own_incomplete() && (NC_OPT(allow) & NC_ALLOW_OWN))
 		say_once(&said_own_incomplete,
 			 "some of this process's own mappings could not be recorded (no memory for the "
-			 "shim's table, or a burst of changes from signal handlers): a replacement of "
-			 "one of them is treated as a clobber");
+			 "shim's table): a replacement of one of them is treated as a clobber");
 
-	char line[4096];
+	char line[8192]; /* a stack of 32 frames included */
 	size_t len;
 	if (NC_OPT(log_format) == NC_FORMAT_JSON)
-		nc_format_json(line, sizeof(line), &len, &f);
+		nc_format_json(line, sizeof(line), &len, f);
 	else
-		nc_format_text(line, sizeof(line), &len, &f);
+		nc_format_text(line, sizeof(line), &len, f);
 	nc_log_line(line, len);
+}
+
+void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)
+{
+	struct nc_facts f;
+	nc_report_gather(s, c, &f);
+	nc_report_write(&f, ev, reason);
 }
 
 void nc_report_summary(long pid, unsigned long attempts)
 {
 	struct nc_summary sm = {0};
 	sm.attempts = attempts;
-	if (!sm.attempts)
+	if (pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
+		sm.suppressed = __atomic_load_n(&nc_suppressed, __ATOMIC_RELAXED);
+	if (!sm.attempts && !sm.suppressed)
 		return;
 	sm.pid = pid;
 	sm.program = program_name();

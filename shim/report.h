@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "unwind.h"
+
 enum nc_door { NC_DOOR_MMAP, NC_DOOR_MREMAP, NC_DOOR_SHMAT };
 
 /* A call that asks to place memory at a fixed address: [addr, addr+len) is the
@@ -24,6 +26,7 @@ struct nc_call {
 	int shmid; /* shmat */
 	uintptr_t caller_pc;
 	uintptr_t caller_sp; /* where the caller's stack is (the slow path runs on another) */
+	struct nc_unwind_ctx ctx; /* the door's registers, for stack=N */
 };
 
 enum nc_event {
@@ -35,6 +38,7 @@ enum nc_event {
 
 #define NC_VICTIMS_KEPT 12
 #define NC_VICTIM_NAME_MAX 240
+#define NC_FRAME_MODULES 12 /* distinct modules named in one stack */
 
 struct nc_victim {
 	uintptr_t start, end;
@@ -62,11 +66,30 @@ struct nc_facts {
 	size_t caller_module_len;
 	int caller_module_truncated;
 	char caller_symbol[128];
+	/* stack: the caller chain, innermost first (frame[0] is the caller); each
+	 * frame's module is one of the modules[] names, or -1 (pc alone) */
+	int frames;      /* 0: stack=0, no stack field */
+	int frames_more; /* the walk stopped at stack=N with frames left */
+	struct nc_frame {
+		uintptr_t pc, offset, sym_offset;
+		int module;
+		char symbol[128];
+	} frame[NC_STACK_MAX];
+	int modules;
+	struct nc_frame_module {
+		size_t len;
+		int truncated;
+		char name[NC_VICTIM_NAME_MAX];
+	} module[NC_FRAME_MODULES];
 	/* victims: how many, the first NC_VICTIMS_KEPT of them */
 	int victims_known; /* 0 when /proc/self/maps could not be read */
 	unsigned long victims_total;
 	int victims_kept;
 	struct nc_victim victims[NC_VICTIMS_KEPT];
+	/* neighbours: the mapping that ends where the overlapped span starts
+	 * (none if there is a gap), and the first one at or above its end */
+	int have_below, have_above;
+	struct nc_victim below, above;
 	int hint_found;
 	uintptr_t hint_start, hint_end;
 };
@@ -74,6 +97,9 @@ struct nc_facts {
 struct nc_vmas;
 /* Log the attempt; s is the lookup session the decision already opened. */
 void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason);
+/* The same in two steps, for a decision that needs the facts first (suppress.h). */
+void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_facts *f);
+void nc_report_write(struct nc_facts *f, enum nc_event ev, const char *reason);
 
 /* The line that ends a process that saw attempts. */
 struct nc_summary {
@@ -81,6 +107,7 @@ struct nc_summary {
 	const char *program;
 	unsigned long attempts;
 	unsigned long dropped; /* log lines that could not be written */
+	unsigned long suppressed; /* attempts a suppression rule let through */
 	long long time_s;
 	long time_us;
 };

@@ -364,7 +364,10 @@ static void fd_lost(struct nc_vmas *s)
 
 int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out)
 {
-	if (s->last_ok && s->last_addr == addr && s->last_or_next == or_next) {
+	/* The same address, or one inside the last answer (a stack's frames in
+	 * one library): the same mapping, without asking again. */
+	if (s->last_ok && ((s->last_addr == addr && s->last_or_next == or_next) ||
+			   (s->last.start <= addr && addr < s->last.end))) {
 		*out = s->last;
 		return 1;
 	}

@@ -227,7 +227,7 @@ MAXMAP=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 65530)
 # line per call, victims named) and keeps the mean line length in $TMP/linelen
 refuse_run() {
 	local out calls lines
-	out=$(OPTS="log_path=$TMP/r.%p.log" calls shim refuse "$@")
+	out=$(OPTS="log_path=$TMP/r.%p.log${REFUSE_OPTS:+:$REFUSE_OPTS}" calls shim refuse "$@")
 	calls=$(set -- $out; echo "${3:-0}")
 	lines=$(cat "$TMP"/r.*.log 2>/dev/null | grep -c '^noclobber: refused.*victims=1: ')
 	grep -h '^noclobber: refused' "$TMP"/r.*.log 2>/dev/null | head -1 | wc -c >"$TMP/linelen"
@@ -252,18 +252,20 @@ for n in $SIZES; do
 	iw=$(iters_for "$(first "$(refuse_run "$n" 300 libc-new)")")
 	im=$(iters_for "$(first "$(refuse_run "$n" 300 mixed)")")
 	iff=$(iters_for "$(first "$(floor_run "$n" 300)")")
-	K="" N="" X="" FL="" held=""
+	# The refusal rows walk stack=16 (the default); S0 is the first with stack=0.
+	K="" N="" X="" FL="" S0="" held=""
 	for ((t = 0; t < RTRIALS; t++)); do
-		for ((k = 0; k < 4; k++)); do
-			case $(((t + k) % 4)) in
+		for ((k = 0; k < 5; k++)); do
+			case $(((t + k) % 5)) in
 			0) out=$(refuse_run "$n" "$ik" libc) K+="$(field 4 "$out") " held=$(field 2 "$out") ;;
 			1) out=$(refuse_run "$n" "$iw" libc-new) N+="$(field 4 "$out") " ;;
 			2) out=$(refuse_run "$n" "$im" mixed) X+="$(field 4 "$out") " ;;
 			3) out=$(floor_run "$n" "$iff") FL+="$(field 4 "$out") " ;;
+			4) out=$(REFUSE_OPTS=stack=0 refuse_run "$n" "$ik" libc) S0+="$(field 4 "$out") " ;;
 			esac
 		done
 	done
-	bad=$(printf '%s\n' $K $N $X $FL | grep -vcE '^[0-9.]+$')
+	bad=$(printf '%s\n' $K $N $X $FL $S0 | grep -vcE '^[0-9.]+$')
 	[ "$bad" -gt 0 ] && note "refusals at $n mappings: $bad runs gave no figure (see stderr below)"
 	us() { fmt "$(calc "$(med "$@") / 1000")" 2; }
 	r=$(pmed "$K" "$FL")
@@ -278,6 +280,9 @@ for n in $SIZES; do
 	j=$(judgement "$r" 3 "$(ratios "$X" "$FL")")
 	row "  a new mapping each time (hint searched anew)" "$(us $FL) us" "$(us $X) us" "$(fmt "$r" 2)x" - \
 		"<= 3x" "${j%% *}" "${j#* }" "$RTRIALS"
+	r=$(pmed "$S0" "$FL")
+	row "  repeated, stack=0 (the rows above walk stack=16)" "$(us $FL) us" "$(us $S0) us" "$(fmt "$r" 2)x" - \
+		"" info "" "$RTRIALS"
 done
 [ -s "$TMP/logbad" ] && note "refusal runs whose log did not hold one 'refused ... victims=1:' line per call:" \
 	"$(wc -l <"$TMP/logbad"), e.g. $(head -1 "$TMP/logbad")"

@@ -27,7 +27,8 @@ HEX = re.compile(r'^0x[0-9a-f]+$')
 TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$')
 KINDS = {'image', 'stack', 'heap', 'vdso', 'anon', 'file', 'shm'}
 MMAP_KEYS = ['time', 'pid', 'tid', 'program', 'event', 'reason', 'call', 'addr', 'len', 'prot',
-             'flags', 'fd', 'offset', 'caller', 'victims', 'victims_total', 'hint']
+             'flags', 'fd', 'offset', 'caller', 'stack', 'victims', 'victims_total',
+             'neighbours', 'hint']
 SUMMARY_KEYS = ['time', 'pid', 'program', 'event', 'clobber_attempts', 'log_lines_lost']
 
 def is_int(v):
@@ -82,6 +83,21 @@ def check_attempt(o, door='mmap', length=4096, call=None, prot='rwx'):
         check(is_int(o.get('shmid')) and o['shmid'] >= 0, 'shmid: %r' % o.get('shmid'))
 
     c = o.get('caller')
+    nb = o.get('neighbours')  # the mapping ending where the victims start, the first one after them
+    vs = o.get('victims') or []
+    if check(isinstance(nb, dict) and list(nb) == ['below', 'above'], 'neighbours: %r' % nb) and vs:
+        lo, hi = hexv(vs[0].get('start'), 'victim'), hexv(vs[-1].get('end'), 'victim')
+        b, a = nb['below'], nb['above']
+        check(b is None or (isinstance(b, dict) and hexv(b.get('end'), 'below.end') == lo),
+              'neighbours.below does not end where the victims start: %r' % b)
+        check(a is None or (isinstance(a, dict) and (hexv(a.get('start'), 'above.start') or 0) >= hi),
+              'neighbours.above starts inside the victims: %r' % a)
+    st = o.get('stack')  # stack=16 (the default): the caller first, then its callers
+    if check(isinstance(st, list) and 1 <= len(st) <= 16, 'stack: %r' % st):
+        check(st[0] == c, 'stack[0]: %r, expected the caller %r' % (st[0], c))
+        for f in st:
+            check(isinstance(f, dict) and list(f) == ['pc', 'module', 'offset', 'symbol', 'symbol_offset'],
+                  'stack frame keys: %r' % f)
     if check(isinstance(c, dict), 'caller: %r' % c):
         check(list(c) == ['pc', 'module', 'offset', 'symbol', 'symbol_offset'], 'caller keys: %s' % list(c))
         pc, off = hexv(c.get('pc'), 'caller.pc'), hexv(c.get('offset'), 'caller.offset')

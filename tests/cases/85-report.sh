@@ -180,7 +180,7 @@ expect "report: a file that cannot be opened (a socket): status 2 and a message"
 	eval '[ $rc -eq 2 ] && grep -q "^noclobber-report: cannot read $TMP/a-socket: " <<<"$rerr"'
 run_r --help
 expect "report --help: status 0, flags and exit statuses" \
-	eval '[ $rc -eq 0 ] && rout_has "^Usage: noclobber-report \[--json\] LOG|DIR" && rout_has "^  --json" &&
+	eval '[ $rc -eq 0 ] && rout_has "^Usage: noclobber-report \[--json\] \[--html OUT.html\] LOG|DIR" && rout_has "^  --json" && rout_has "^  --html OUT.html" &&
 	      rout_has "^  0  " && rout_has "^  1  " && rout_has "^  2  "'
 expect "report: executable, python3 from the PATH" \
 	eval '[ -x "$R" ] && head -1 "$R" | grep -qx "#!/usr/bin/env python3"'

@@ -158,6 +158,14 @@ else
 $(ls -la "$h9_sdir/logs")"
 		expect "privileged [$h9_kind]: log_path=DIR/ ignored too, nothing created in DIR" \
 			eval '[ $rc = 0 ] && [ -z "$(ls -A "$h9_sdir/logs")" ] && [ "$(h9_count "^noclobber: log_path ignored")" = 1 ]'
+		# suppressions=FILE: never read (a malformed line would be echoed), never weakens the checks.
+		printf 'secret-first-line\n' >"$h9_sdir/root-only"
+		chmod 600 "$h9_sdir/root-only"
+		h9_secure "$h9_sdir/${h9_kind}_probe" "stderr:suppressions=$h9_sdir/root-only"
+		why="status $rc: $out"
+		expect "privileged [$h9_kind]: suppressions=FILE ignored (one line says so), not read, libc's text still refused" \
+			eval '[ $rc = 0 ] && has "^result=EEXIST intact=yes$" && ! has secret &&
+			      [ "$(h9_count "^noclobber: suppressions ignored in a privileged")" = 1 ]'
 	done
 	# The same library by the same bare name, the same user, a program without
 	# the set-user-ID bit: not secure, and log_path is honoured (so the checks
