@@ -8,7 +8,7 @@ fz_count() { # files under the given paths
 	find "$@" -type f ! -name '.*' 2>/dev/null | wc -l
 }
 for fz_t in maps options; do
-	fz_bin=build/fuzz/replay_$fz_t
+	fz_bin=$BUILD/fuzz/replay_$fz_t # this target's (UBSan alone where ASan cannot run)
 	if [ ! -x "$fz_bin" ]; then
 		bad "fuzz replay [$fz_t]: the replayer is built" "missing: $fz_bin (run make tests)"
 		continue
@@ -17,7 +17,7 @@ for fz_t in maps options; do
 	expect "fuzz replay [$fz_t]: the replayer is built with ASan and UBSan" \
 		eval 'nm "$fz_bin" | grep -q __asan_init && nm "$fz_bin" | grep -q __ubsan_handle'
 	fz_in=("fuzz/corpus/$fz_t")
-	[ $fz_t = maps ] && fz_in+=(build/fuzz/seeds-maps)
+	[ $fz_t = maps ] && fz_in+=("$BUILD/fuzz/seeds-maps")
 	fz_n=$(fz_count "${fz_in[@]}")
 	out=$(timeout 600 "$fz_bin" "${fz_in[@]}" 2>&1)
 	rc=$?
