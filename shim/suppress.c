@@ -1,6 +1,8 @@
 /* suppress.c - the suppressions of suppress.h. */
 #include "suppress.h"
 
+#include <errno.h>
+
 #include <fcntl.h>
 
 #include "fmt.h"
@@ -115,12 +117,16 @@ int nc_supp_load(const char *path, char *err, size_t errcap)
 		return -1;
 	}
 	size_t n = 0;
-	long r;
-	while (n < sizeof(text) && (r = nc_sys_read((int)fd, text + n, sizeof(text) - n)) > 0)
-		n += (size_t)r;
+	long r = 0;
+	while (n < sizeof(text) && ((r = nc_sys_read((int)fd, text + n, sizeof(text) - n)) > 0 || r == -EINTR))
+		n += r > 0 ? (size_t)r : 0;
 	char extra;
-	int too_big = n == sizeof(text) && nc_sys_read((int)fd, &extra, 1) > 0;
+	int too_big = r >= 0 && n == sizeof(text) && nc_sys_read((int)fd, &extra, 1) > 0;
 	nc_sys_close((int)fd);
+	if (r < 0) { /* a directory (EISDIR), an I/O error: not an empty file */
+		fail(&eb, path, 0, "cannot be read", 0, 0);
+		return -1;
+	}
 	if (too_big) {
 		fail(&eb, path, 0, "larger than 16384 bytes", 0, 0);
 		return -1;

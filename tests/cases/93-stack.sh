@@ -283,6 +283,14 @@ s3_bad 'frame=a\x01b\n' "line 1: a control character in 'frame=a\\?b'$"
 s3_bad 'frame=1 frame=2 frame=3 frame=4 frame=5 frame=6 frame=7 frame=8 frame=9\n' "line 1: more than 8 fields in"
 s3_bad "$(for i in $(seq 129); do printf 'frame=r%d\\n' "$i"; done)" "line 129: more than 128 rules$"
 s3_bad "$(head -c 17000 /dev/zero | tr '\0' '#')" "larger than 16384 bytes$"
+# Unreadable: missing, or a directory (its open succeeds, its read says EISDIR).
+for s3_path in "$s3_dir/no-such-file" "$s3_dir"; do
+	out=$(NOCLOBBER_OPTIONS="suppressions=$s3_path" LD_PRELOAD="$SHIM" $PREFIX "$T/clobber" free 2>&1)
+	rc=$?
+	why="rc=$rc: $out"
+	expect "suppressions: $( [ -d "$s3_path" ] && echo 'a directory' || echo 'a missing file'): exit 1 before main, one line: cannot be read" \
+		eval '[ $rc = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] && ! has result= && has "^noclobber: suppressions=$s3_path: cannot be read"'
+done
 printf '# nothing but comments\n\n   \n' >"$s3_supp"
 run_shim "suppressions=$s3_supp" "$T/clobber" libc-text
 expect "suppressions: a file of comments and blank lines is valid and suppresses nothing" \
