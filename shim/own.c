@@ -39,14 +39,21 @@ static struct nc_rset grows = {.part = NC_ARENA_GROWS, .merge = 0};
 static int have_grows NC_HOT_DATA; /* a program that never asks for MAP_GROWSDOWN pays nothing for it */
 
 /* Changes made where the lock cannot be waited for (a signal handler that
- * interrupted this thread inside the shim), in order. A slot is claimed by
- * moving tail, filled, then marked with its sequence number; the holder of the
- * lock applies them from head before its own change. */
+ * interrupted this thread inside the shim). A slot is claimed by moving tail,
+ * filled, then marked with its sequence number; the holder of the lock applies
+ * them before its own change. Every filled slot is applied, even past one that
+ * is claimed but not yet filled (its handler interrupted in turn, by a signal
+ * whose handler maps and unmaps too): a removal is queued before the kernel
+ * frees the range, and must reach the set before another thread's record of
+ * memory mapped there afterwards, or it would delete that record. Changes of
+ * different slots in flight at once concern different ranges (one handler
+ * cannot know what another, still unfinished, mapped), so their order does not
+ * matter; head then passes over the slots applied in a row. */
 enum { OP_ADD = 1, OP_REMOVE };
 #define QUEUE 128
 static struct {
 	unsigned seq; /* index + 1 once filled */
-	int op;
+	int op, done;
 	uintptr_t start, end;
 } queue[QUEUE];
 static unsigned q_head NC_HOT_DATA, q_tail NC_HOT_DATA;
@@ -62,6 +69,7 @@ static void enqueue(int op, uintptr_t start, uintptr_t end)
 		}
 	} while (!__atomic_compare_exchange_n(&q_tail, &t, t + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 	queue[t % QUEUE].op = op;
+	queue[t % QUEUE].done = 0;
 	queue[t % QUEUE].start = start;
 	queue[t % QUEUE].end = end;
 	__atomic_store_n(&queue[t % QUEUE].seq, t + 1, __ATOMIC_RELEASE);
@@ -75,14 +83,20 @@ static void apply(int op, uintptr_t start, uintptr_t end)
 	changing = 0;
 }
 
+static int filled(unsigned h) { return __atomic_load_n(&queue[h % QUEUE].seq, __ATOMIC_ACQUIRE) == h + 1; }
+
 /* Under the lock: what handlers queued first. */
 static void drain(void)
 {
-	unsigned h = __atomic_load_n(&q_head, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&queue[h % QUEUE].seq, __ATOMIC_ACQUIRE) == h + 1) {
-		apply(queue[h % QUEUE].op, queue[h % QUEUE].start, queue[h % QUEUE].end);
-		__atomic_store_n(&q_head, ++h, __ATOMIC_RELEASE);
+	unsigned h = __atomic_load_n(&q_head, __ATOMIC_RELAXED), t = __atomic_load_n(&q_tail, __ATOMIC_ACQUIRE);
+	for (unsigned i = h; i != t; i++) {
+		if (!filled(i) || queue[i % QUEUE].done)
+			continue;
+		apply(queue[i % QUEUE].op, queue[i % QUEUE].start, queue[i % QUEUE].end);
+		queue[i % QUEUE].done = 1;
 	}
+	while (h != t && filled(h) && queue[h % QUEUE].done)
+		__atomic_store_n(&q_head, ++h, __ATOMIC_RELEASE);
 }
 
 /* Re-entered from a signal handler on this thread: the interrupted frame may
@@ -135,11 +149,18 @@ NC_HOT void nc_own_remove(uintptr_t start, uintptr_t end)
 	release();
 }
 
-/* A handler's question: the set itself if it can be had without waiting, else
+/* A handler's question. The set itself if this thread's interrupted frame does
+ * not hold its lock: held by another thread, it is held for a short change (or
+ * across a fork, which makes the kernel's own mmap wait as long), so wait for
+ * it, but not for ever (that thread's own signal handler may be what holds it
+ * up). Were the queue alone looked at, the changes another thread drained from
+ * it meanwhile (this handler's own fresh mapping, among them) would be missed,
+ * and their replacement refused. If this thread holds it, nobody else drains:
  * what the handlers queued (a mapping made in a handler, then replaced by it). */
+#define NESTED_WAIT_MS 1000
 static int covers_nested(uintptr_t start, uintptr_t end)
 {
-	if (nc_mutex_trylock(&lock)) {
+	if (nc_mutex_trylock(&lock) || (!nc_mutex_mine(&lock) && nc_mutex_take(&lock, NESTED_WAIT_MS))) {
 		drain();
 		int yes = nc_rset_covers(&set, start, end);
 		release();
@@ -148,8 +169,8 @@ static int covers_nested(uintptr_t start, uintptr_t end)
 	int yes = 0;
 	unsigned t = __atomic_load_n(&q_tail, __ATOMIC_ACQUIRE);
 	for (unsigned h = __atomic_load_n(&q_head, __ATOMIC_ACQUIRE); h != t; h++) {
-		if (__atomic_load_n(&queue[h % QUEUE].seq, __ATOMIC_ACQUIRE) != h + 1)
-			break;
+		if (!filled(h))
+			continue;
 		uintptr_t s = queue[h % QUEUE].start, e = queue[h % QUEUE].end;
 		if (queue[h % QUEUE].op == OP_ADD && s <= start && e >= end)
 			yes = 1;
@@ -271,6 +292,11 @@ void nc_own_after_fork(int taken, int child)
 		return;
 	}
 	lock.word = 0;
+	/* Slots claimed by threads that the child does not have are never filled:
+	 * their changes were not made here (a removal is queued before the kernel
+	 * call; an addition only after it, by a thread that is gone). */
+	drain();
+	__atomic_store_n(&q_head, __atomic_load_n(&q_tail, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
 	if (!taken) { /* the interrupted frame may have been half-way through a change */
 		nc_rset_clear(&set);
 		unfollowed(NC_OWN_REBUILD_FORK);
