@@ -129,27 +129,20 @@ static inline int nc_mutex_mine(nc_mutex_t *m)
 	return (__atomic_load_n(&m->word, __ATOMIC_RELAXED) & ~NC_MUTEX_WAITERS) == nc_tid();
 }
 
-/* Take it, sleeping in the kernel after a short spin. With ms >= 0, give up
- * once about that many milliseconds of sleep went by: 1 if taken, 0 if not. */
-static inline int nc_mutex_take(nc_mutex_t *m, int ms)
+static inline void nc_mutex_lock(nc_mutex_t *m)
 {
 	if (nc_forking_here())
-		return 1;
+		return;
 	int me = nc_tid(), w = 0;
 	if (__atomic_compare_exchange_n(&m->word, &w, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return 1;
-	/* The kernel's old timespec: long fields on every target (i386's futex
-	 * takes 32-bit times). */
-	struct {
-		long sec, nsec;
-	} tick = {0, 1000000};
+		return;
 	for (int spins = 0;; spins++) {
 		w = __atomic_load_n(&m->word, __ATOMIC_RELAXED);
 		if (!w) {
 			/* Waiters may remain: take it marked, so the unlock wakes one. */
 			if (__atomic_compare_exchange_n(&m->word, &w, spins < 100 ? me : me | NC_MUTEX_WAITERS, 0,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return 1;
+				return;
 			continue;
 		}
 		if (spins < 100) {
@@ -159,14 +152,9 @@ static inline int nc_mutex_take(nc_mutex_t *m, int ms)
 		if (!(w & NC_MUTEX_WAITERS) &&
 		    !__atomic_compare_exchange_n(&m->word, &w, w | NC_MUTEX_WAITERS, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			continue;
-		if (ms >= 0 && ms-- == 0)
-			return 0;
-		nc_syscall6(SYS_futex, (long)&m->word, NC_FUTEX_WAIT_PRIVATE, w | NC_MUTEX_WAITERS,
-			    ms >= 0 ? (long)&tick : 0, 0, 0);
+		nc_syscall6(SYS_futex, (long)&m->word, NC_FUTEX_WAIT_PRIVATE, w | NC_MUTEX_WAITERS, 0, 0, 0);
 	}
 }
-
-static inline void nc_mutex_lock(nc_mutex_t *m) { (void)nc_mutex_take(m, -1); }
 
 static inline int nc_mutex_trylock(nc_mutex_t *m)
 {

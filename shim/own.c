@@ -100,8 +100,11 @@ static void drain(void)
 }
 
 /* Re-entered from a signal handler on this thread: the interrupted frame may
- * hold the lock, or wait for it in line; waiting here would never end. */
-static int nested(void) { return nc_depth > 1 && !nc_forking_here(); }
+ * hold the lock, or wait for it in line; waiting here would never end. On the
+ * forking thread between the fork handlers too: there the lock is not taken at
+ * all (every lock is held for the fork), and the interrupted frame may be
+ * half-way through a change of its own. */
+static int nested(void) { return nc_depth > 1; }
 
 NC_HOT static void take_lock(void)
 {
@@ -149,37 +152,6 @@ NC_HOT void nc_own_remove(uintptr_t start, uintptr_t end)
 	release();
 }
 
-/* A handler's question. The set itself if this thread's interrupted frame does
- * not hold its lock: held by another thread, it is held for a short change (or
- * across a fork, which makes the kernel's own mmap wait as long), so wait for
- * it, but not for ever (that thread's own signal handler may be what holds it
- * up). Were the queue alone looked at, the changes another thread drained from
- * it meanwhile (this handler's own fresh mapping, among them) would be missed,
- * and their replacement refused. If this thread holds it, nobody else drains:
- * what the handlers queued (a mapping made in a handler, then replaced by it). */
-#define NESTED_WAIT_MS 1000
-static int covers_nested(uintptr_t start, uintptr_t end)
-{
-	if (nc_mutex_trylock(&lock) || (!nc_mutex_mine(&lock) && nc_mutex_take(&lock, NESTED_WAIT_MS))) {
-		drain();
-		int yes = nc_rset_covers(&set, start, end);
-		release();
-		return yes;
-	}
-	int yes = 0;
-	unsigned t = __atomic_load_n(&q_tail, __ATOMIC_ACQUIRE);
-	for (unsigned h = __atomic_load_n(&q_head, __ATOMIC_ACQUIRE); h != t; h++) {
-		if (!filled(h))
-			continue;
-		uintptr_t s = queue[h % QUEUE].start, e = queue[h % QUEUE].end;
-		if (queue[h % QUEUE].op == OP_ADD && s <= start && e >= end)
-			yes = 1;
-		else if (queue[h % QUEUE].op == OP_REMOVE && s < end && start < e)
-			yes = 0;
-	}
-	return yes;
-}
-
 void nc_own_add_growsdown(uintptr_t start, uintptr_t end)
 {
 	if (nested())
@@ -207,8 +179,10 @@ int nc_own_grown(uintptr_t vstart, uintptr_t vend)
 
 NC_HOT int nc_own_covers(uintptr_t start, uintptr_t end)
 {
+	/* Only the checked path asks, which a re-entered call never takes (its
+	 * call goes to the kernel as it is): no answer without the lock. */
 	if (nested())
-		return covers_nested(start, end);
+		return 0;
 	take_lock();
 	int yes = nc_rset_covers(&set, start, end);
 	release();
@@ -292,15 +266,16 @@ void nc_own_after_fork(int taken, int child)
 		return;
 	}
 	lock.word = 0;
-	/* Slots claimed by threads that the child does not have are never filled:
-	 * their changes were not made here (a removal is queued before the kernel
-	 * call; an addition only after it, by a thread that is gone). */
-	drain();
-	__atomic_store_n(&q_head, __atomic_load_n(&q_tail, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
-	if (!taken) { /* the interrupted frame may have been half-way through a change */
+	if (taken) {
+		drain();
+	} else { /* the interrupted frame may have been half-way through a change */
 		nc_rset_clear(&set);
 		unfollowed(NC_OWN_REBUILD_FORK);
 	}
+	/* Slots claimed by threads that the child does not have are never filled:
+	 * their changes were not made here (a removal is queued before the kernel
+	 * call; an addition only after it, by a thread that is gone). */
+	__atomic_store_n(&q_head, __atomic_load_n(&q_tail, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
 }
 
 size_t nc_own_count(void)

@@ -9,7 +9,8 @@
  * Pure memory work under a short lock, no system call (but to grow its memory).
  * Callable from a signal handler that interrupted the shim on the same thread
  * (nc_depth > 1): the change is queued and applied by the next holder of the
- * lock, and questions are answered from what can be seen without waiting. */
+ * lock (such a handler's own calls go to the kernel unchecked: it asks no
+ * questions). */
 #ifndef NC_OWN_H
 #define NC_OWN_H
 

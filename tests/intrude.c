@@ -977,12 +977,16 @@ static void *churn_thread(void *arg)
 	return 0;
 }
 
-static int churn_fork(void)
+/* nodefer: a handler may interrupt itself (SA_NODEFER), on the forking
+ * thread too, between the fork handlers: the inner one once changed the record
+ * directly while the outer one was half-way through a change of its own
+ * (lost records, false refusals, a crash; found by review). */
+static int churn_fork_with(int nodefer)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_churn_signal;
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = SA_RESTART | (nodefer ? SA_NODEFER : 0);
 	sigaction(SIGALRM, &sa, 0);
 	sigaction(SIGUSR1, &sa, 0);
 	struct itimerval it = {{0, 1000}, {0, 1000}};
@@ -1018,6 +1022,9 @@ static int churn_fork(void)
 	return ok();
 }
 
+static int churn_fork(void) { return churn_fork_with(0); }
+static int churn_fork_nodefer(void) { return churn_fork_with(1); }
+
 int main(int argc, char **argv)
 {
 	pg = (size_t)sysconf(_SC_PAGESIZE);
@@ -1046,6 +1053,7 @@ int main(int argc, char **argv)
 		{"nofile-100", nofile_100},
 		{"vfork-count", vfork_count},
 		{"churn-fork", churn_fork},
+		{"churn-fork-nodefer", churn_fork_nodefer},
 		{"exitcode-order", exitcode_order},
 	};
 	if (!strcmp(name, "stderr-reused"))

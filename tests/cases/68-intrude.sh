@@ -240,10 +240,16 @@ expect "intrude[vfork-count, exitcode=3]: the child's attempt is the child's (it
 # and unmapping their own memory while the main thread forks in a loop. A
 # handler's munmap or mremap took its range out of the record only after the
 # kernel freed it, deleting another thread's fresh record there: false refusals.
-in_go 120 "" - churn-fork
-in_ref="$in_rc:$in_out"
-in_go 120 "$SHIM" - churn-fork
-why="reference: $in_ref; with the shim: status $in_rc: $in_out
+# churn-fork-nodefer: the handlers interrupt themselves (SA_NODEFER), on the
+# forking thread too, between the fork handlers, where the inner one changed the
+# record directly while the outer one was half-way through: lost records (false
+# refusals) and crashes, about 3 runs in 4 (found by review).
+for in_case in churn-fork churn-fork-nodefer; do
+	in_go 120 "" - "$in_case"
+	in_ref="$in_rc:$in_out"
+	in_go 120 "$SHIM" - "$in_case"
+	why="reference: $in_ref; with the shim: status $in_rc: $in_out
 stderr: $(in_errs)"
-expect "intrude[churn-fork]: threads, handlers and fork at once: no false refusal, no hang" \
-	eval '[ "$in_ref" = "0:churn-fork ok" ] && [ "$in_rc:$in_out" = "0:churn-fork ok" ] && [ "$(refused_lines "$in_err")" = 0 ]'
+	expect "intrude[$in_case]: threads, handlers and fork at once: no false refusal, no hang" \
+		eval '[ "$in_ref" = "0:$in_case ok" ] && [ "$in_rc:$in_out" = "0:$in_case ok" ] && [ "$(refused_lines "$in_err")" = 0 ]'
+done
