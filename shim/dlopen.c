@@ -238,6 +238,14 @@ static int loaded_by_name(dlopen_fn real, const char *name)
 	return match;
 }
 
+static Lmid_t namespace_of(void *handle)
+{
+	Lmid_t ns = -1;
+	if (dlinfo(handle, RTLD_DI_LMID, &ns) != 0)
+		(void)dlerror();
+	return ns;
+}
+
 /* The name to hand libc so that it opens what the caller's own dlopen would
  * have: file as it is when the caller does not matter, else the path found. */
 static const char *as_caller(struct scratch *s, dlopen_fn real, const char *file, void *caller)
@@ -245,7 +253,8 @@ static const char *as_caller(struct scratch *s, dlopen_fn real, const char *file
 	Dl_info info;
 	struct link_map *lm = 0, *self = 0;
 	if (!dladdr1(caller, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm ||
-	    !dladdr1((void *)nc_dlopen_route, &info, (void **)&self, RTLD_DL_LINKMAP) || !self)
+	    !dladdr1((void *)nc_dlopen_route, &info, (void **)&self, RTLD_DL_LINKMAP) || !self ||
+	    namespace_of(lm) != namespace_of(self))
 		return file;
 	const char *name = expand_origin(s, file, lm, s->path);
 	if (!name)
@@ -302,10 +311,12 @@ static const struct {
 static void follow(void *h, unsigned long long adds_before)
 {
 	unsigned long long added = nc_relocs_adds() - adds_before;
-	struct link_map *l = 0;
-	Lmid_t ns = -1;
-	if (!added || dlinfo(h, RTLD_DI_LINKMAP, &l) != 0 || !l || dlinfo(h, RTLD_DI_LMID, &ns) != 0 ||
-	    ns != LM_ID_BASE) {
+	struct link_map *l = 0, *self = 0;
+	Dl_info info;
+	/* Only where the shim is, and where its calls' errno is the caller's. */
+	if (!added || dlinfo(h, RTLD_DI_LINKMAP, &l) != 0 || !l ||
+	    !dladdr1((void *)nc_dlopen_route, &info, (void **)&self, RTLD_DL_LINKMAP) || !self ||
+	    namespace_of(l) != namespace_of(self)) {
 		(void)dlerror();
 		return;
 	}
