@@ -45,7 +45,7 @@ BUILD   := $(if $(filter native,$(TARGET)),build,build/$(TARGET))
 SHIM_SRCS := $(wildcard shim/*.c)
 SHIM_OBJS := $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(SHIM_SRCS))
 # Unit tests link the shim's objects directly, minus the exported wrappers.
-UNIT_OBJS := $(filter-out $(BUILD)/obj/interpose.o,$(SHIM_OBJS))
+UNIT_OBJS := $(filter-out $(BUILD)/obj/interpose.o $(BUILD)/obj/dlopen.o,$(SHIM_OBJS))
 
 # unit_maps's fixtures are 64-bit maps files (README, Platforms).
 UNIT_SKIP_i386 := tests/unit_maps.c

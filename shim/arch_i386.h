@@ -47,4 +47,21 @@ static inline long nc_syscall6(long n, long a, long b, long c, long d, long e, l
 _Static_assert(sizeof(struct stat) == 96, "struct stat is not the kernel's stat64");
 #endif
 
+/* An exported function that asks ROUTER(arg0, arg1) where to go and jumps
+ * there with the caller's stack and return address untouched (dlopen.c:
+ * glibc's dlopen takes its return address for the caller). The call keeps
+ * the stack 16-byte aligned, as gcc assumes. */
+#ifdef __CET__
+#define NC_ENDBR "endbr32\n\t"
+#else
+#define NC_ENDBR ""
+#endif
+#define NC_ROUTE_STUB(sym, router)                                                  \
+	__asm__(".text\n\t.globl " sym "\n\t.type " sym ",@function\n" sym ":\n\t"   \
+		".cfi_startproc\n\t" NC_ENDBR "sub $4,%esp\n\t.cfi_adjust_cfa_offset 4\n\t" \
+		"pushl 12(%esp)\n\t.cfi_adjust_cfa_offset 4\n\t"                      \
+		"pushl 12(%esp)\n\t.cfi_adjust_cfa_offset 4\n\tcall " router "\n\t" \
+		"add $12,%esp\n\t.cfi_adjust_cfa_offset -12\n\tjmp *%eax\n\t"         \
+		".cfi_endproc\n\t.size " sym ",.-" sym "\n\t.previous")
+
 #endif

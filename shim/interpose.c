@@ -772,3 +772,10 @@ NC_EXPORT void _Exit(int status)
 	status = finish_process(status);
 	exit_now(status);
 }
+
+/* The exported calls under hidden names of their own, for dlopen.c, which
+ * points the slots of RTLD_DEEPBIND libraries at them (a reference to "mmap"
+ * from here could bind to a program's own mmap). */
+#define NC_SELF(sym) ".globl nc_self_" sym "\n\t.hidden nc_self_" sym "\n\t.set nc_self_" sym ", " sym "\n\t"
+__asm__(NC_SELF("mmap") NC_SELF("mmap64") NC_SELF("munmap") NC_SELF("mremap") NC_SELF("shmat")
+	NC_SELF("shmdt") NC_SELF("syscall") NC_SELF("prctl") NC_SELF("_exit") NC_SELF("_Exit"));
