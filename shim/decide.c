@@ -231,7 +231,7 @@ static long rebuild_here(void *why_p)
 	struct nc_vma v;
 	nc_vmas_begin(&s, use_table());
 	for (uintptr_t at = 0; nc_vmas_find(&s, at, 1, &v) == 1 && v.end > at; at = v.end)
-		if (v.kind == NC_RK_ANON && !(v.perms & NC_PERM_S) && !v.inode)
+		if (nc_own_by_kind(&v))
 			nc_own_add(v.start, v.end);
 	nc_vmas_end(&s);
 	static const char *const cause[] = {
