@@ -81,12 +81,16 @@ void nc_channel_count(int fd, struct nc_counts *c)
 	size_t n;
 	struct nc_tally_rec *r = records(fd, &n);
 	uint32_t *all = malloc((n ? n : 1) * sizeof(uint32_t)), *att = malloc((n ? n : 1) * sizeof(uint32_t));
-	if (!all || !att)
+	uint32_t *shim = malloc((n ? n : 1) * sizeof(uint32_t));
+	if (!all || !att || !shim)
 		nc_die("out of memory for %zu records", n);
-	size_t na = 0, nt = 0;
+	size_t na = 0, nt = 0, ns = 0;
 	for (size_t i = 0; i < n; i++) {
 		switch (r[i].kind) {
 		case NC_TALLY_PROCESS:
+			shim[ns++] = r[i].pid;
+			break;
+		case NC_TALLY_SUPERVISED:
 			break;
 		case NC_TALLY_REFUSED:
 			c->refused++;
@@ -114,6 +118,8 @@ void nc_channel_count(int fd, struct nc_counts *c)
 	c->attempts = c->refused + c->warned + c->aborting;
 	c->procs = distinct(all, na);
 	c->attempt_procs = distinct(att, nt);
+	c->shim_procs = distinct(shim, ns);
+	free(shim);
 	free(all);
 	free(att);
 	free(r);

@@ -43,6 +43,19 @@ Options:\n\
   --quiet         print nothing of the launcher's own but errors, and do not\n\
                   copy the temporary log to standard error (--log-dir still\n\
                   gets it)\n\
+  --supervise     also judge, in a supervisor process, the calls the preload\n\
+                  cannot see: statically linked programs, raw system calls,\n\
+                  children started without LD_PRELOAD. A seccomp filter\n\
+                  installed in the command before exec sends only mmap (and\n\
+                  mmap2) with MAP_FIXED, mremap with MREMAP_FIXED, shmat with\n\
+                  SHM_REMAP, and exec (to count processes) to the supervisor;\n\
+                  every other call runs at full speed. It needs no_new_privs\n\
+                  (set for the command unless the launcher holds CAP_SYS_ADMIN:\n\
+                  a set-user-ID program in the tree then gains no privileges).\n\
+                  Where the filter cannot be installed (seccomp() forbidden,\n\
+                  a kernel before 5.5) the launcher says why and exits 2. The\n\
+                  launcher waits for the last supervised process; a call made\n\
+                  after the supervisor died fails with ENOSYS. Linux 5.5+\n\
   -h, --help      print this help and exit 0\n\
 Flags may also be written --mode=MODE, --allow=LIST, --log-dir=DIR.\n\
 \n\
@@ -136,7 +149,7 @@ void nc_parse_flags(int argc, char **argv, struct nc_launch *l)
 				l->log_dir = val;
 			}
 		} else if (!strcmp(arg, "--json") || !strcmp(arg, "--strict") || !strcmp(arg, "--quiet") ||
-			   !strcmp(arg, "--help")) {
+			   !strcmp(arg, "--help") || !strcmp(arg, "--supervise")) {
 			if (val)
 				nc_die_usage("option %s takes no value", arg);
 			if (!strcmp(arg, "--json"))
@@ -145,6 +158,8 @@ void nc_parse_flags(int argc, char **argv, struct nc_launch *l)
 				add_opt(l, "allow=none");
 			else if (!strcmp(arg, "--quiet"))
 				l->quiet = 1;
+			else if (!strcmp(arg, "--supervise"))
+				l->supervise = 1;
 			else {
 				usage();
 				exit(0);
