@@ -23,7 +23,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -44,6 +46,8 @@ struct proc {
 	int maps_fd;   /* -1: to be opened */
 	int pidfd;
 	unsigned long used; /* when last asked about, for eviction */
+	uintptr_t at_base; /* where its dynamic loader is (0: none, or not read yet) */
+	int at_base_read;
 	char program[256];
 };
 
@@ -143,6 +147,7 @@ static struct proc *proc_of(long tid, uint64_t id, int reopen)
 		p->tgid = tgid;
 		p->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 		p->program[0] = 0;
+		p->at_base_read = 0;
 	}
 	p->used = ++clock_tick;
 	if (reopen && p->maps_fd >= 0) {
@@ -154,6 +159,7 @@ static struct proc *proc_of(long tid, uint64_t id, int reopen)
 		snprintf(path, sizeof(path), "/proc/%ld/maps", tgid);
 		p->maps_fd = open(path, O_RDONLY | O_CLOEXEC);
 		program_of(tgid, p->program, sizeof(p->program));
+		p->at_base_read = 0; /* a new image (exec) has its own loader */
 	}
 	/* Opened (or known) before this check: the caller is still the one. */
 	if (!id_valid(id) || p->maps_fd < 0) {
@@ -256,6 +262,72 @@ static void on_exec(const struct nc_seccomp_notif *n)
 	answer(n->id, 0);
 }
 
+/* AT_BASE from /proc/PID/auxv: where the program's interpreter was loaded. */
+static uintptr_t loader_base(struct proc *p, int c32)
+{
+	if (p->at_base_read)
+		return p->at_base;
+	p->at_base_read = 1;
+	p->at_base = 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/auxv", p->tgid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	unsigned char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	close(fd);
+	size_t w = c32 ? 4 : sizeof(unsigned long);
+	for (ssize_t i = 0; i + 2 * (ssize_t)w <= n; i += 2 * (ssize_t)w) {
+		uint64_t key = 0, val = 0;
+		memcpy(&key, buf + i, w); /* little-endian: the low bytes first */
+		memcpy(&val, buf + i + w, w);
+		if (key == 7 /* AT_BASE */)
+			p->at_base = (uintptr_t)val;
+		if (key == 0)
+			break;
+	}
+	return p->at_base;
+}
+
+static int same_file(const struct nc_vma *a, const struct nc_vma *b)
+{
+	return a->inode && a->inode == b->inode && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
+}
+
+/* The dynamic loader laying out the image it loads: it maps the whole file,
+ * then each segment over it MAP_FIXED (the same file), and the zero-filled
+ * end anonymous over the rest of it. Nothing else is mapped over: every
+ * victim is a mapping of one file, the one the call maps, if it maps one.
+ * The preload never sees these calls (the loader makes its own). */
+static int loader_layout(struct nc_vmas *s, const struct nc_call *c, const struct nc_vma *code, struct proc *p, int c32)
+{
+	uintptr_t base = loader_base(p, c32);
+	struct nc_vma ld, v, first;
+	if (!base || c->door != NC_DOOR_MMAP || nc_vmas_find(s, base, 0, &ld) != 1 || !same_file(&ld, code))
+		return 0;
+	struct nc_vma mapped = {0};
+	if (!(c->flags & MAP_ANONYMOUS)) {
+		char path[64];
+		struct stat st;
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", p->tgid, c->fd);
+		if (stat(path, &st) < 0)
+			return 0;
+		mapped.inode = st.st_ino;
+		mapped.dev_major = major(st.st_dev);
+		mapped.dev_minor = minor(st.st_dev);
+	}
+	uintptr_t end = nc_range_end(c->addr, c->len);
+	int n = 0;
+	for (uintptr_t at = c->addr; at < end && nc_vmas_find(s, at, 1, &v) == 1 && v.start < end && v.end > at; at = v.end) {
+		if (!n++)
+			first = v;
+		if (!same_file(&v, &first) || (mapped.inode && !same_file(&v, &mapped)))
+			return 0;
+	}
+	return n > 0;
+}
+
 static int from_shim(const struct nc_vma *v)
 {
 	return cfg->have_lib && (v->perms & NC_PERM_X) && v->inode == cfg->lib_ino && v->dev_major == cfg->lib_major &&
@@ -295,8 +367,11 @@ static void on_call(const struct nc_seccomp_notif *n, enum nc_sv_door door, int 
 		answer(n->id, 0);
 		return;
 	}
+	struct nc_vma code = v;
 	uintptr_t end = nc_range_end(c.addr, c.len);
 	int taken = nc_vmas_find(&s, c.addr, 1, &v) == 1 && v.start < end;
+	if (taken && r == 1 && loader_layout(&s, &c, &code, p, c32))
+		taken = 0;
 	int verdict = taken ? nc_judge(&s, &c, count) : NC_JUDGE_GO_ON;
 	nc_vmas_end(&s);
 	if (verdict == NC_JUDGE_ABORT)
