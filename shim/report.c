@@ -122,8 +122,13 @@ static void gather_stack(struct nc_facts *f, struct nc_vmas *s, const struct nc_
 	if (!want)
 		return;
 	uintptr_t pcs[NC_STACK_MAX];
-	f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
-			      &f->frames_more);
+	if (s->target) { /* another process: the calling instruction alone, no walk of its stack */
+		pcs[0] = call->caller_pc;
+		f->frames = 1;
+	} else {
+		f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
+				      &f->frames_more);
+	}
 	for (int i = 0; i < f->frames; i++) {
 		struct nc_caller c;
 		struct nc_frame *o = &f->frame[i];
@@ -375,8 +380,7 @@ void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_fact
 	struct span sp = {0, 0, 0};
 	gather_victims(f, s, c->addr, end, &v, &sp); /* first: the policy's last question */
 	gather_caller(f, s);
-	if (!s->target) /* no stack walk in another process's memory (yet) */
-		gather_stack(f, s, c);
+	gather_stack(f, s, c);
 	gather_neighbours(f, s, c->addr, end, &sp, &v);
 	gather_hint(f, s, c->addr, c->len, &sp);
 }
