@@ -33,7 +33,7 @@ struct nc_launch {
 /* What the channel says about the run. */
 struct nc_counts {
 	unsigned long procs;          /* distinct pids that ran with the shim, or were supervised */
-	unsigned long shim_procs;     /* distinct pids that ran with the shim */
+	unsigned long shim_procs;     /* distinct pids whose last image ran with the shim */
 	unsigned long attempts, refused, warned, aborting;
 	unsigned long attempt_procs;  /* distinct pids that made an attempt */
 	unsigned long lost, diverted; /* log lines not written / written to stderr instead */

@@ -46,6 +46,58 @@ sv_expect "supervise: inline-assembly mmap over libc's text: missed by the prelo
 	      [ "$lout" = "raw: result=EEXIST" ] && [ $rc = 66 ] && [ "$(refused_line mmap)" = 1 ] &&
 	      lerr_has "^noclobber: refused mmap(.* program=raw_clobber caller=[^ ]*raw_clobber+0x[0-9a-f]* (main+0x[0-9a-f]*) .*victims=1: .*libc[.-][^ ]* (image)"'
 
+# --- Go built with CGO_ENABLED=0: static, its own system calls ------------------
+sv_go=
+if [ $sv_ok = 1 ] && command -v go >/dev/null; then
+	sv_go=$TMP/go
+	mkdir -p "$sv_go"
+	for p in textclobber gcchurn; do
+		(cd tests/supervise/go/$p && CGO_ENABLED=0 GO111MODULE=off GOCACHE=${GOCACHE:-$TMP/gocache} \
+			go build -o "$sv_go/$p" . >"$TMP/go.err" 2>&1) || sv_go=
+	done
+fi
+go_expect() {
+	if [ $sv_ok = 1 ] && [ -z "$sv_go" ]; then skipped "$1" "no Go toolchain builds here: $(head -3 "$TMP/go.err" 2>/dev/null)"; else sv_expect "$@"; fi
+}
+[ -n "$sv_go" ] && sv_run --supervise -- "$sv_go/textclobber"
+go_expect "supervise: Go (CGO_ENABLED=0) mapping over its own text with syscall.Syscall6: refused, logged, status 66" \
+	eval '[ "$lout" = "go: result=EEXIST" ] && [ $rc = 66 ] && [ "$(refused_line mmap)" = 1 ] &&
+	      lerr_has "^noclobber: refused mmap(.* program=textclobber .*victims=1: .*textclobber (image)"'
+[ -n "$sv_go" ] && sv_run --supervise -- "$sv_go/gcchurn"
+go_expect "supervise: a garbage-collecting Go program runs unchanged (its runtime commits inside its own reservations)" \
+	eval '[ "$lout" = "gc: ok true" ] && [ $rc = 0 ] && ! lerr_has "^noclobber: [a-z]* mmap("'
+
+# --- real programs, with the shim and the supervisor: unchanged -------------------
+# sv_same_run NAME COMMAND...: the same output and status as under the preload
+# alone, and nothing logged.
+sv_same_run() {
+	local name=$1
+	shift
+	if [ $sv_ok = 1 ] && ! command -v "$1" >/dev/null; then
+		skipped "$name" "$1 is not installed"
+		return
+	fi
+	[ $sv_ok = 1 ] && { run_l --quiet -- "$@"; }
+	local a=$lout ra=$rc
+	sv_run --supervise -- "$@"
+	why="$why
+without --supervise: rc=$ra $a"
+	sv_expect "$name" eval '[ "$lout" = "$a" ] && [ $rc = $ra ] && ! lerr_has "^noclobber: [a-z]* [a-z0-9]*("'
+}
+printf 'public class SvHello { public static void main(String[] a) { System.out.println("hello " + a.length); } }\n' >"$TMP/SvHello.java"
+sv_same_run "supervise: javac compiles unchanged" javac -d "$TMP" "$TMP/SvHello.java"
+sv_same_run "supervise: java (G1) runs unchanged" java -XX:+UseG1GC -cp "$TMP" SvHello x
+sv_same_run "supervise: java (ZGC) runs unchanged" java -XX:+UseZGC -cp "$TMP" SvHello x y
+printf 'let a = []; for (let i = 0; i < 200000; i++) a.push({i}); console.log("node", a.length)\n' >"$TMP/sv.js"
+sv_same_run "supervise: node runs unchanged" node "$TMP/sv.js"
+sv_same_run "supervise: qemu-user (qemu-x86_64) runs a static program unchanged" qemu-x86_64 "$T/static_clobber" none
+if [ $sv_ok = 1 ] && command -v go >/dev/null && (cd tests/supervise/go/cgochurn && CGO_ENABLED=1 GO111MODULE=off \
+	GOCACHE=${GOCACHE:-$TMP/gocache} go build -o "$TMP/go/cgochurn" . >"$TMP/go.err" 2>&1); then
+	sv_same_run "supervise: a cgo program runs unchanged" "$TMP/go/cgochurn"
+else
+	go_expect "supervise: a cgo program runs unchanged" false
+fi
+
 # --- a child without LD_PRELOAD ---------------------------------------------------
 sv_run -- env -i "$T/clobber" libc-text
 plain=$lout
@@ -101,6 +153,10 @@ sv_expect "supervise: --json lines carry the shim's fields" \
 sv_run --supervise -- sh -c "\"$T/static_clobber\" none; \"$T/clobber\" own-anon; true"
 sv_expect "supervise: coverage counts the processes with the shim and those supervised only" \
 	eval '[ $rc = 0 ] && [ "$(tail -1 <<<"$lerr")" = "noclobber: coverage: 3 processes ran: 2 with the shim, 1 supervised only" ]'
+
+sv_run --supervise -- env -i "$T/clobber" own-anon
+sv_expect "supervise: coverage: a process whose last image ran without the shim (env -i) is supervised only" \
+	eval '[ $rc = 0 ] && [ "$(tail -1 <<<"$lerr")" = "noclobber: coverage: 1 process ran: 0 with the shim, 1 supervised only" ]'
 
 # --- seccomp() forbidden ----------------------------------------------------------
 rm -f "$TMP/sv-ran"
