@@ -74,7 +74,8 @@ Exit status:\n\
   2       bad flags, no command, bad --mode or --allow value, a log directory\n\
           that cannot be used, a library not found or not loadable; or a run\n\
           in which no process loaded the library, so nothing was watched (a\n\
-          statically linked or set-user-ID command)\n\
+          statically linked or set-user-ID command); with --supervise, a\n\
+          seccomp filter that could not be installed (nothing ran)\n\
   126/127 the command cannot be run / was not found\n\
   other   the command's own exit status (128+N if it was killed by signal N;\n\
           by SIGINT, SIGTERM, SIGHUP or SIGQUIT: the launcher ends by it too)\n\
