@@ -19,21 +19,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static int attempt(const char *what, void *page)
+/* "intact" compares the n bytes at keep (in the target page) before and after:
+ * the whole page, or for a page the program itself writes to (its stack, its
+ * heap) the data placed there. */
+static int attempt_kept(const char *what, void *page, const void *keep, size_t n)
 {
 	static unsigned char before[4096];
-	memcpy(before, page, sizeof(before));
+	memcpy(before, keep, n);
 	void *r = mmap(page, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	int e = errno;
 	if (r != MAP_FAILED)
 		printf("%s: result=ok intact=n/a\n", what);
 	else if (e == EEXIST)
-		printf("%s: result=EEXIST intact=%s\n", what, memcmp(before, page, sizeof(before)) ? "no" : "yes");
+		printf("%s: result=EEXIST intact=%s\n", what, memcmp(before, keep, n) ? "no" : "yes");
 	else
-		printf("%s: result=errno=%d intact=%s\n", what, e, memcmp(before, page, sizeof(before)) ? "no" : "yes");
+		printf("%s: result=errno=%d intact=%s\n", what, e, memcmp(before, keep, n) ? "no" : "yes");
 	fflush(stdout);
 	return r != MAP_FAILED;
 }
+
+static int attempt(const char *what, void *page) { return attempt_kept(what, page, page, 4096); }
 
 static void wait_for(const char *path)
 {
@@ -63,11 +68,11 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "text"))
 		return attempt(t, page_of((void *)attempt));
 	if (!strcmp(t, "stack")) /* the page of our arguments' strings, in [stack] */
-		return attempt(t, page_of(argv[0]));
+		return attempt_kept(t, page_of(argv[0]), argv[0], strlen(argv[0]) + 1);
 	if (!strcmp(t, "heap")) {
 		char *h = malloc(100); /* from brk: [heap] */
 		strcpy(h, "heap data");
-		return attempt(t, page_of(h));
+		return attempt_kept(t, page_of(h), h, 10);
 	}
 	if (!strcmp(t, "file")) { /* a private mapping of a file of ours: protected */
 		char path[] = "/tmp/static_clobber.XXXXXX";
