@@ -2,6 +2,7 @@
 #include "caller.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sys/auxv.h>
 
@@ -108,6 +109,77 @@ static void find_symbol(long pid, uintptr_t bias, uintptr_t dyn, struct nc_calle
 		if (!out->symbol[i])
 			break;
 	out->sym_offset = out->pc - bias - best;
+}
+
+/* For another process (the supervisor's): the symbol from the module's file,
+ * its .symtab, where it has no dynamic one (a static program). The file is
+ * read with pread in bounded chunks, as the dynamic table is read from memory. */
+static void file_symbol(uintptr_t bias, struct nc_caller *out)
+{
+	const struct nc_vma *m = &out->module;
+	if (m->name[0] != '/' || m->deleted || m->name_truncated)
+		return;
+	long fd = nc_sys_open(m->name, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	ElfW(Ehdr) eh;
+	ElfW(Shdr) sh[16];
+	ElfW(Off) symoff = 0, stroff = 0;
+	ElfW(Xword) symsize = 0, strsize = 0;
+	if (nc_sys_pread((int)fd, &eh, sizeof(eh), 0) != (long)sizeof(eh) || eh.e_ident[0] != 0x7f ||
+	    eh.e_ident[1] != 'E' || eh.e_ident[4] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+	    eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shnum > 4096)
+		goto out;
+	for (unsigned i = 0; i < eh.e_shnum && !symoff; i += 16) {
+		unsigned k = eh.e_shnum - i < 16 ? eh.e_shnum - i : 16;
+		if (nc_sys_pread((int)fd, sh, k * sizeof(sh[0]), (long long)(eh.e_shoff + i * sizeof(sh[0]))) !=
+		    (long)(k * sizeof(sh[0])))
+			goto out;
+		for (unsigned j = 0; j < k; j++)
+			if (sh[j].sh_type == SHT_SYMTAB && sh[j].sh_entsize == sizeof(ElfW(Sym))) {
+				ElfW(Shdr) str;
+				if (sh[j].sh_link >= eh.e_shnum ||
+				    nc_sys_pread((int)fd, &str, sizeof(str),
+						 (long long)(eh.e_shoff + sh[j].sh_link * sizeof(str))) != (long)sizeof(str))
+					goto out;
+				symoff = sh[j].sh_offset, symsize = sh[j].sh_size;
+				stroff = str.sh_offset, strsize = str.sh_size;
+				break;
+			}
+	}
+	if (!symoff)
+		goto out;
+	uintptr_t want = out->pc - 1 - bias, best = 0;
+	uint32_t best_name = 0;
+	int have = 0;
+	ElfW(Sym) sym[64];
+	size_t count = symsize / sizeof(ElfW(Sym));
+	for (size_t i = 0; i < count; i += 64) {
+		size_t k = count - i < 64 ? count - i : 64;
+		if (nc_sys_pread((int)fd, sym, k * sizeof(sym[0]), (long long)(symoff + i * sizeof(sym[0]))) !=
+		    (long)(k * sizeof(sym[0])))
+			goto out;
+		for (size_t j = 0; j < k; j++) {
+			unsigned type = ELF64_ST_TYPE(sym[j].st_info);
+			uintptr_t v = sym[j].st_value;
+			if (sym[j].st_shndx != SHN_UNDEF && (type == STT_FUNC || type == STT_GNU_IFUNC) && v <= want &&
+			    want < v + (sym[j].st_size ? sym[j].st_size : 1) && (!have || v > best)) {
+				best = v;
+				best_name = sym[j].st_name;
+				have = 1;
+			}
+		}
+	}
+	if (!have || best_name >= strsize)
+		goto out;
+	size_t n = sizeof(out->symbol) - 1;
+	if (strsize - best_name < n)
+		n = strsize - best_name;
+	long got = nc_sys_pread((int)fd, out->symbol, n, (long long)(stroff + best_name));
+	out->symbol[got > 0 ? (size_t)got : 0] = 0;
+	out->sym_offset = out->pc - bias - best;
+out:
+	nc_sys_close((int)fd);
 }
 
 /* The ELF work for a pc, remembered: a program that clobbers once often
@@ -279,4 +351,6 @@ static void describe_module(long pid, struct nc_caller *out)
 	out->offset_is_file = 0;
 	if (l.dyn)
 		find_symbol(pid, l.bias, l.dyn, out);
+	if (pid && !out->symbol[0])
+		file_symbol(l.bias, out);
 }

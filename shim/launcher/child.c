@@ -91,7 +91,12 @@ static int supervise_child(struct report *r)
 	memset(ctl, 0, sizeof(ctl));
 	char byte = 0;
 	struct iovec iov = {&byte, 1};
-	struct msghdr m = {0, 0, &iov, 1, ctl, sizeof(ctl), 0};
+	struct msghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -126,7 +131,12 @@ static void supervisor_process(struct nc_launch *l, int sock, int channel, pid_t
 		_exit(EX_BAD);
 	char byte, ctl[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&byte, 1};
-	struct msghdr m = {0, 0, &iov, 1, ctl, sizeof(ctl), 0};
+	struct msghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
 	ssize_t n;
 	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
