@@ -225,6 +225,14 @@ sv_expect "supervise: a caller killed before the answer: nothing answered for it
 	eval '[ "$lout" = "heap: result=EEXIST intact=yes" ] && [ $rc = 66 ] && [ "$(refused_line mmap)" = 1 ] &&
 	      ! lerr_has "supervisor was killed"'
 
+# The command killed by a signal: the launcher counts the attempt and ends by
+# the same signal, as without --supervise; the supervisor does not keep it waiting.
+sv_run --supervise -- sh -c "\"$T/static_clobber\" text; kill -TERM \$\$"
+sv_expect "supervise: the command killed by a signal: the attempt counted, the launcher ends by that signal, the supervisor with it" \
+	eval '[ $rc = 143 ] && [ "$lout" = "text: result=EEXIST intact=yes" ] &&
+	      lerr_has "^noclobber: 1 clobber attempt (1 refused) in 1 process; the command was killed by signal 15 (SIGTERM)" &&
+	      ! lerr_has "supervisor was killed"'
+
 # 500 processes, one attempt each: every line whole, every attempt counted.
 if [ $sv_ok = 1 ]; then
 	rm -rf "$TMP/sv500"
