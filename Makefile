@@ -98,7 +98,20 @@ $(BUILD)/tests/libmmap64spy.so: tests/spy/mmap64_spy.c
 	@echo "  CC      $<"
 	@$(CC) $(TEST_CFLAGS) -shared -fPIC $< -o $@ -ldl
 
-tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS) $(EMU_LAUNCH) $(BUILD)/tests/libmmap64spy.so
+# --supervise's programs (tests/supervise/): one static, built where the
+# target has a static libc (native, musl); the others beside it.
+SV_TEST_BINS := $(if $(filter native musl,$(TARGET)),$(BUILD)/tests/static_clobber $(BUILD)/tests/raw_clobber $(BUILD)/tests/no_seccomp)
+$(BUILD)/tests/static_clobber: tests/supervise/static_clobber.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (static)"
+	@$(CC) $(TEST_CFLAGS) -static $< -o $@
+
+$(BUILD)/tests/%: tests/supervise/%.c tests/seccomp_bpf.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(TEST_CFLAGS) $< -o $@
+
+tests: $(BUILD)/libnoclobber.so $(UNIT_BINS) $(PROG_BINS) $(EMU_LAUNCH) $(BUILD)/tests/libmmap64spy.so $(SV_TEST_BINS)
 
 check: tests
 	@NC_TARGET=$(TARGET) NC_BUILD=$(BUILD) NC_CC="$(CC) $(ARCH_FLAGS) $(ARCH_LDFLAGS)" bash tests/run.sh

@@ -52,7 +52,7 @@ nc_ldconfig = if [ -z "$$NC_DESTDIR" ]; then \
 		fi; \
 	fi
 
-install: $(BUILD)/libnoclobber.so $(LAUNCHER_OBJS) shim/launcher/libdir.c scripts/noclobber-report docs/noclobber.7
+install: $(BUILD)/libnoclobber.so $(BUILD)/noclobber shim/launcher/libdir.c scripts/noclobber-report docs/noclobber.7
 	@set -e; \
 	nl=$$(printf '\nx'); nl=$${nl%x}; \
 	case "$$NC_LIBDIR" in *"$$nl"*) echo "LIBDIR must be one line: it is built into the launcher" >&2; exit 1;; esac; \
@@ -61,8 +61,8 @@ install: $(BUILD)/libnoclobber.so $(LAUNCHER_OBJS) shim/launcher/libdir.c script
 	$(INSTALL) -m 644 $(BUILD)/libnoclobber.so "$$NC_LIB/libnoclobber.so"; \
 	echo "  LD      $$NC_BIN/noclobber (library in $$NC_LIBDIR)"; \
 	esc=$$(printf '%s' "$$NC_LIBDIR" | sed 's/[\\"]/\\&/g'); \
-	$(CC) $(LAUNCHER_CFLAGS) "-DNC_INSTALLED_LIBDIR=\"$$esc\"" $(LAUNCHER_OBJS) shim/launcher/libdir.c \
-		-o "$$NC_BIN/noclobber.tmp"; \
+	$(CC) $(LAUNCHER_CFLAGS) "-DNC_INSTALLED_LIBDIR=\"$$esc\"" $(LAUNCHER_OBJS) $(SV_OBJS) shim/launcher/libdir.c \
+		$(BUILD)/launcher/libnccore.a -o "$$NC_BIN/noclobber.tmp"; \
 	chmod 755 "$$NC_BIN/noclobber.tmp"; \
 	mv -f "$$NC_BIN/noclobber.tmp" "$$NC_BIN/noclobber"; \
 	echo "  INSTALL $$NC_BIN/noclobber-report"; \

@@ -2,6 +2,7 @@
 #include "caller.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sys/auxv.h>
 
@@ -14,17 +15,17 @@
 static uintptr_t dyn_ptr(uintptr_t v, uintptr_t bias) { return v < bias ? v + bias : v; }
 
 /* Number of dynamic symbols from a GNU hash table: one past the highest chain end. */
-static size_t gnu_hash_count(uintptr_t h)
+static size_t gnu_hash_count(long pid, uintptr_t h)
 {
 	uint32_t hdr[4];
-	if (nc_mem_read(h, hdr, sizeof(hdr)))
+	if (nc_mem_read_in(pid, h, hdr, sizeof(hdr)))
 		return 0;
 	uint32_t nbuckets = hdr[0], symoffset = hdr[1], bloom = hdr[2];
 	uintptr_t buckets = h + 16 + (uintptr_t)bloom * sizeof(ElfW(Addr));
 	uint32_t last = 0, b[64];
 	for (uint32_t i = 0; i < nbuckets; i += 64) {
 		uint32_t k = nbuckets - i < 64 ? nbuckets - i : 64;
-		if (nc_mem_read(buckets + i * 4, b, k * 4))
+		if (nc_mem_read_in(pid, buckets + i * 4, b, k * 4))
 			return 0;
 		for (uint32_t j = 0; j < k; j++)
 			if (b[j] > last)
@@ -34,19 +35,19 @@ static size_t gnu_hash_count(uintptr_t h)
 		return symoffset;
 	uintptr_t chains = buckets + (uintptr_t)nbuckets * 4;
 	for (uint32_t c;; last++) {
-		if (nc_mem_read(chains + (uintptr_t)(last - symoffset) * 4, &c, 4))
+		if (nc_mem_read_in(pid, chains + (uintptr_t)(last - symoffset) * 4, &c, 4))
 			return 0;
 		if (c & 1)
 			return last + 1;
 	}
 }
 
-static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
+static void find_symbol(long pid, uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
 {
 	uintptr_t symtab = 0, strtab = 0, strsz = 0, hash = 0, gnuhash = 0;
 	ElfW(Dyn) d[16];
 	for (int i = 0; i < 64 * 16; i += 16) { /* bounded: a real .dynamic is short */
-		if (nc_mem_read(dyn + i * sizeof(ElfW(Dyn)), d, sizeof(d)))
+		if (nc_mem_read_in(pid, dyn + i * sizeof(ElfW(Dyn)), d, sizeof(d)))
 			return;
 		int done = 0;
 		for (int j = 0; j < 16 && !done; j++) {
@@ -66,10 +67,10 @@ static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
 		return;
 	size_t count = 0;
 	uint32_t nchain[2];
-	if (hash && !nc_mem_read(hash, nchain, sizeof(nchain)))
+	if (hash && !nc_mem_read_in(pid, hash, nchain, sizeof(nchain)))
 		count = nchain[1];
 	else if (gnuhash)
-		count = gnu_hash_count(gnuhash);
+		count = gnu_hash_count(pid, gnuhash);
 	uintptr_t want = out->pc - 1 - bias; /* pc is past the call instruction */
 	uintptr_t best = 0;
 	uint32_t best_name = 0;
@@ -77,7 +78,7 @@ static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
 	ElfW(Sym) sym[64];
 	for (size_t i = 0; i < count; i += 64) {
 		size_t k = count - i < 64 ? count - i : 64;
-		if (nc_mem_read(symtab + i * sizeof(ElfW(Sym)), sym, k * sizeof(ElfW(Sym))))
+		if (nc_mem_read_in(pid, symtab + i * sizeof(ElfW(Sym)), sym, k * sizeof(ElfW(Sym))))
 			return;
 		for (size_t j = 0; j < k; j++) {
 			unsigned type = ELF64_ST_TYPE(sym[j].st_info);
@@ -98,9 +99,9 @@ static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
 	if (strsz && strsz - best_name < n)
 		n = strsz - best_name;
 	/* Read the name in one go if possible, else byte by byte up to a fault. */
-	if (nc_mem_read(strtab + best_name, out->symbol, n)) {
+	if (nc_mem_read_in(pid, strtab + best_name, out->symbol, n)) {
 		for (n = 0; n < sizeof(out->symbol) - 1; n++)
-			if (nc_mem_read(strtab + best_name + n, out->symbol + n, 1))
+			if (nc_mem_read_in(pid, strtab + best_name + n, out->symbol + n, 1))
 				break;
 	}
 	out->symbol[n] = 0;
@@ -108,6 +109,77 @@ static void find_symbol(uintptr_t bias, uintptr_t dyn, struct nc_caller *out)
 		if (!out->symbol[i])
 			break;
 	out->sym_offset = out->pc - bias - best;
+}
+
+/* For another process (the supervisor's): the symbol from the module's file,
+ * its .symtab, where it has no dynamic one (a static program). The file is
+ * read with pread in bounded chunks, as the dynamic table is read from memory. */
+static void file_symbol(uintptr_t bias, struct nc_caller *out)
+{
+	const struct nc_vma *m = &out->module;
+	if (m->name[0] != '/' || m->deleted || m->name_truncated)
+		return;
+	long fd = nc_sys_open(m->name, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	ElfW(Ehdr) eh;
+	ElfW(Shdr) sh[16];
+	ElfW(Off) symoff = 0, stroff = 0;
+	ElfW(Xword) symsize = 0, strsize = 0;
+	if (nc_sys_pread((int)fd, &eh, sizeof(eh), 0) != (long)sizeof(eh) || eh.e_ident[0] != 0x7f ||
+	    eh.e_ident[1] != 'E' || eh.e_ident[4] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+	    eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shnum > 4096)
+		goto out;
+	for (unsigned i = 0; i < eh.e_shnum && !symoff; i += 16) {
+		unsigned k = eh.e_shnum - i < 16 ? eh.e_shnum - i : 16;
+		if (nc_sys_pread((int)fd, sh, k * sizeof(sh[0]), (long long)(eh.e_shoff + i * sizeof(sh[0]))) !=
+		    (long)(k * sizeof(sh[0])))
+			goto out;
+		for (unsigned j = 0; j < k; j++)
+			if (sh[j].sh_type == SHT_SYMTAB && sh[j].sh_entsize == sizeof(ElfW(Sym))) {
+				ElfW(Shdr) str;
+				if (sh[j].sh_link >= eh.e_shnum ||
+				    nc_sys_pread((int)fd, &str, sizeof(str),
+						 (long long)(eh.e_shoff + sh[j].sh_link * sizeof(str))) != (long)sizeof(str))
+					goto out;
+				symoff = sh[j].sh_offset, symsize = sh[j].sh_size;
+				stroff = str.sh_offset, strsize = str.sh_size;
+				break;
+			}
+	}
+	if (!symoff)
+		goto out;
+	uintptr_t want = out->pc - 1 - bias, best = 0;
+	uint32_t best_name = 0;
+	int have = 0;
+	ElfW(Sym) sym[64];
+	size_t count = symsize / sizeof(ElfW(Sym));
+	for (size_t i = 0; i < count; i += 64) {
+		size_t k = count - i < 64 ? count - i : 64;
+		if (nc_sys_pread((int)fd, sym, k * sizeof(sym[0]), (long long)(symoff + i * sizeof(sym[0]))) !=
+		    (long)(k * sizeof(sym[0])))
+			goto out;
+		for (size_t j = 0; j < k; j++) {
+			unsigned type = ELF64_ST_TYPE(sym[j].st_info);
+			uintptr_t v = sym[j].st_value;
+			if (sym[j].st_shndx != SHN_UNDEF && (type == STT_FUNC || type == STT_GNU_IFUNC) && v <= want &&
+			    want < v + (sym[j].st_size ? sym[j].st_size : 1) && (!have || v > best)) {
+				best = v;
+				best_name = sym[j].st_name;
+				have = 1;
+			}
+		}
+	}
+	if (!have || best_name >= strsize)
+		goto out;
+	size_t n = sizeof(out->symbol) - 1;
+	if (strsize - best_name < n)
+		n = strsize - best_name;
+	long got = nc_sys_pread((int)fd, out->symbol, n, (long long)(stroff + best_name));
+	out->symbol[got > 0 ? (size_t)got : 0] = 0;
+	out->sym_offset = out->pc - bias - best;
+out:
+	nc_sys_close((int)fd);
 }
 
 /* The ELF work for a pc, remembered: a program that clobbers once often
@@ -160,7 +232,7 @@ static void to_cache(const struct nc_caller *out)
 	nc_unlock(&cache_lock);
 }
 
-static void describe_module(struct nc_caller *out);
+static void describe_module(long pid, struct nc_caller *out);
 
 void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 {
@@ -176,9 +248,16 @@ void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out)
 	out->offset = pc - out->module.start + (uintptr_t)out->module.offset;
 	/* In a sandbox, the module's ELF tables are not read (process_vm_readv may
 	 * be forbidden): module and file offset only. */
-	if (!out->module.inode || out->module.offset > out->module.start || nc_sandboxed || from_cache(out))
+	if (!out->module.inode || out->module.offset > out->module.start || nc_sandboxed)
 		return;
-	describe_module(out);
+	long pid = nc_vmas_target_pid(s);
+	if (pid) { /* another process's modules: not cached (its pid may be reused) */
+		describe_module(pid, out);
+		return;
+	}
+	if (from_cache(out))
+		return;
+	describe_module(0, out);
 	to_cache(out);
 }
 
@@ -216,17 +295,17 @@ static __attribute__((noinline)) int program_bias(uintptr_t pc, struct nc_module
 /* Load bias and dynamic section from the ELF header at base, where the file's
  * offset 0 is mapped: for the text segment of anything ld.so loaded, that is
  * the mapping's start - offset. */
-static __attribute__((noinline)) int header_bias(uintptr_t base, struct nc_module_layout *l)
+static __attribute__((noinline)) int header_bias(long pid, uintptr_t base, struct nc_module_layout *l)
 {
 	ElfW(Ehdr) eh;
-	if (nc_mem_read(base, &eh, sizeof(eh)) || eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
+	if (nc_mem_read_in(pid, base, &eh, sizeof(eh)) || eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
 	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F' || eh.e_phentsize != sizeof(ElfW(Phdr)))
 		return 0;
 	uintptr_t first_load = 0;
 	int have_load = 0;
 	ElfW(Phdr) phs[32]; /* one read for all of them */
 	unsigned phnum = eh.e_phnum < 32 ? eh.e_phnum : 32;
-	if (nc_mem_read(base + eh.e_phoff, phs, phnum * sizeof(phs[0])))
+	if (nc_mem_read_in(pid, base + eh.e_phoff, phs, phnum * sizeof(phs[0])))
 		return 0;
 	l->dyn = l->eh_frame_hdr = 0;
 	for (unsigned i = 0; i < phnum; i++) {
@@ -244,25 +323,34 @@ static __attribute__((noinline)) int header_bias(uintptr_t base, struct nc_modul
 	return have_load;
 }
 
-int nc_module_layout(uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l)
+/* pid 0: ourselves; another process's own program is found by its ELF
+ * header like any module (its auxiliary vector is not ours). */
+static int module_layout(long pid, uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l)
 {
 	if (m->offset > m->start)
 		return 0;
-	if (!program_bias(pc, l) && !header_bias(m->start - (uintptr_t)m->offset, l))
+	if (!(!pid && program_bias(pc, l)) && !header_bias(pid, m->start - (uintptr_t)m->offset, l))
 		return 0;
 	l->dyn += l->dyn ? l->bias : 0;
 	l->eh_frame_hdr += l->eh_frame_hdr ? l->bias : 0;
 	return 1;
 }
 
+int nc_module_layout(uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l)
+{
+	return module_layout(0, pc, m, l);
+}
+
 /* The load bias (the program's own first), then the symbol from the dynamic table. */
-static void describe_module(struct nc_caller *out)
+static void describe_module(long pid, struct nc_caller *out)
 {
 	struct nc_module_layout l;
-	if (!nc_module_layout(out->pc, &out->module, &l))
+	if (!module_layout(pid, out->pc, &out->module, &l))
 		return;
 	out->offset = out->pc - l.bias;
 	out->offset_is_file = 0;
 	if (l.dyn)
-		find_symbol(l.bias, l.dyn, out);
+		find_symbol(pid, l.bias, l.dyn, out);
+	if (pid && !out->symbol[0])
+		file_symbol(l.bias, out);
 }

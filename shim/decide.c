@@ -185,6 +185,37 @@ static int guard_target(const struct nc_call *c, uintptr_t end, int *placeholder
 	return 0;
 }
 
+/* Under noclobber --supervise (NOCLOBBER_SUPERVISED): a replacement the shim
+ * has decided on is made by the shim's own system-call instruction, which the
+ * supervisor recognises (shim/supervisor/supervise.c): it lets it through
+ * without judging and logging it again. Calls the shim does not decide (mode=off,
+ * re-entered from a signal handler) go through libc, and the supervisor judges them. */
+int nc_supervised;
+
+static long vetted_mmap(const struct nc_call *c, nc_mmap_fn next)
+{
+	if (__atomic_load_n(&nc_supervised, __ATOMIC_RELAXED) && !(c->offset & 4095))
+		return nc_sys_mmap((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+	return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+}
+
+static long vetted_mremap(const struct nc_call *c, nc_mremap_fn next)
+{
+	if (__atomic_load_n(&nc_supervised, __ATOMIC_RELAXED))
+		return nc_syscall6(SYS_mremap, (long)c->old_addr, (long)c->old_len, (long)c->len, c->flags,
+				   (long)c->addr, 0);
+	return next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
+}
+
+static long vetted_shmat(const struct nc_call *c, nc_shmat_fn next)
+{
+#ifdef SYS_shmat
+	if (__atomic_load_n(&nc_supervised, __ATOMIC_RELAXED))
+		return nc_sys(SYS_shmat, c->shmid, c->addr, c->flags);
+#endif
+	return next(c->shmid, (void *)c->addr, c->flags);
+}
+
 NC_HOT long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 {
 	long r;
@@ -193,7 +224,7 @@ NC_HOT long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 	if (!fixed || NC_OPT(mode) == NC_MODE_OFF) {
 		r = next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
 	} else if (nc_own_shortcut(c, end)) {
-		return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+		return vetted_mmap(c, next);
 	} else {
 		/* The kernel's own argument errors come first, as without the shim. */
 		if (!page_aligned(c->addr) || c->len == 0)
@@ -212,7 +243,7 @@ NC_HOT long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 		if (free && !tabled && !validate)
 			r = (long)c->addr; /* the NOREPLACE call was the call */
 		else if (free || nc_overlap_verdict(c, tabled)) {
-			r = next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+			r = vetted_mmap(c, next);
 			if (nc_sys_failed(r) && free && !tabled) /* drop the placeholder */
 				nc_sys_munmap((void *)c->addr, end - c->addr);
 		} else {
@@ -231,7 +262,7 @@ static long rebuild_here(void *why_p)
 	struct nc_vma v;
 	nc_vmas_begin(&s, use_table());
 	for (uintptr_t at = 0; nc_vmas_find(&s, at, 1, &v) == 1 && v.end > at; at = v.end)
-		if (v.kind == NC_RK_ANON && !(v.perms & NC_PERM_S) && !v.inode)
+		if (nc_own_by_kind(&v))
 			nc_own_add(v.start, v.end);
 	nc_vmas_end(&s);
 	static const char *const cause[] = {
@@ -335,7 +366,7 @@ long nc_do_mremap(struct nc_call *c, nc_mremap_fn next)
 			page_aligned(c->old_addr);
 	struct nc_own_taken t;
 	nc_own_take(moves_old ? c->old_addr : 0, moves_old ? old_end : 0, &t);
-	long r = next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
+	long r = fixed ? vetted_mremap(c, next) : next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
 	nc_own_settle(&t, !nc_sys_failed(r));
 	if (nc_sys_failed(r)) {
 		if (placeholder)
@@ -366,7 +397,7 @@ long nc_do_shmat(struct nc_call *c, nc_shmat_fn next)
 		if (g < 0)
 			return g; /* refused: nothing attached */
 	}
-	long r = next(c->shmid, (void *)c->addr, c->flags);
+	long r = fixed ? vetted_shmat(c, next) : next(c->shmid, (void *)c->addr, c->flags);
 	if (nc_sys_failed(r)) {
 		if (placeholder)
 			nc_sys_munmap((void *)c->addr, end - c->addr);

@@ -17,6 +17,9 @@ typedef long (*nc_mremap_fn)(void *old, size_t old_len, size_t new_len, int flag
 typedef long (*nc_shmat_fn)(int shmid, const void *addr, int flags);
 typedef long (*nc_shmdt_fn)(const void *addr);
 
+/* Set at start when NOCLOBBER_SUPERVISED is: see decide.c. */
+extern int nc_supervised;
+
 /* Any mmap: MAP_FIXED ones are decided, every success is recorded as own. */
 long nc_do_mmap(struct nc_call *c, nc_mmap_fn next);
 long nc_do_munmap(void *addr, size_t len, nc_munmap_fn next);

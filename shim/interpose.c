@@ -122,6 +122,7 @@ static void nc_init_options(void)
 		__atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
 		return;
 	}
+	nc_supervised = getenv("NOCLOBBER_SUPERVISED") != 0; /* decide.c */
 	if (nc_options_parse(getenv("NOCLOBBER_OPTIONS"), &nc_opts, err, sizeof(err)) < 0) {
 		size_t n = __builtin_strlen(err);
 		err[n] = '\n';

@@ -82,6 +82,8 @@ static void say(const char *what, const char *path, long err)
 /* The file named by log_path, or stderr (2) with a line saying why not. Files
  * are created 0600: a log holds the process's memory layout. A symlink is
  * refused (O_NOFOLLOW): nobody gets to point our writes elsewhere. */
+static long open_named(long pid, const char *program);
+
 static int open_log(void)
 {
 	if (getauxval(AT_SECURE)) {
@@ -89,37 +91,9 @@ static int open_log(void)
 		    0, 0);
 		return 2;
 	}
-	char *path = open_path;
-	struct nc_buf b = {path, 0, sizeof(open_path), 0};
-	for (const char *p = nc_opts.log_path; *p; p++) {
-		if (p[0] == '%' && p[1] == 'p') {
-			nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
-			p++;
-		} else {
-			nc_buf_ch(&b, *p);
-		}
-	}
-	if (is_dir_path(nc_opts.log_path)) {
-		for (const char *p = nc_program_name(); *p; p++)
-			nc_buf_ch(&b, *p == '/' ? '_' : *p);
-		nc_buf_ch(&b, '.');
-		nc_buf_u(&b, (unsigned long long)nc_sys_getpid());
-		nc_buf_str(&b, ".log");
-	}
-	if (b.truncated || b.len >= sizeof(open_path)) {
-		say("log_path is too long", 0, 0);
+	long fd = open_named(nc_sys_getpid(), nc_program_name());
+	if (fd < 0)
 		return 2;
-	}
-	path[b.len] = 0;
-	long fd = nc_sys_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-	if (fd == -ELOOP) {
-		say("log_path is a symbolic link, refused:", path, 0);
-		return 2;
-	}
-	if (fd < 0) {
-		say("cannot open log_path", path, fd);
-		return 2;
-	}
 	long high = nc_sys_fd_high((int)fd);
 	if (high >= 0)
 		fd = high;
@@ -130,6 +104,61 @@ static int open_log(void)
 		log_regular = S_ISREG(st.st_mode);
 	}
 	return (int)fd;
+}
+
+/* log_path for pid and program, opened; -1 when it cannot be (said why). */
+static long open_named(long pid, const char *program)
+{
+	char *path = open_path;
+	struct nc_buf b = {path, 0, sizeof(open_path), 0};
+	for (const char *p = nc_opts.log_path; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			nc_buf_u(&b, (unsigned long long)pid);
+			p++;
+		} else {
+			nc_buf_ch(&b, *p);
+		}
+	}
+	if (is_dir_path(nc_opts.log_path)) {
+		for (const char *p = program; *p; p++)
+			nc_buf_ch(&b, *p == '/' ? '_' : *p);
+		nc_buf_ch(&b, '.');
+		nc_buf_u(&b, (unsigned long long)pid);
+		nc_buf_str(&b, ".log");
+	}
+	if (b.truncated || b.len >= sizeof(open_path)) {
+		say("log_path is too long", 0, 0);
+		return -1;
+	}
+	path[b.len] = 0;
+	long fd = nc_sys_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	if (fd == -ELOOP) {
+		say("log_path is a symbolic link, refused:", path, 0);
+		return -1;
+	}
+	if (fd < 0) {
+		say("cannot open log_path", path, fd);
+		return -1;
+	}
+	return fd;
+}
+
+static long write_no_sigpipe(int fd, const char *line, size_t len);
+
+void nc_log_line_for(long pid, const char *program, const char *line, size_t len)
+{
+	if (!path_has_pid(nc_opts.log_path)) {
+		nc_log_line(line, len);
+		return;
+	}
+	nc_mutex_lock(&open_lock);
+	long fd = open_named(pid, program);
+	nc_mutex_unlock(&open_lock);
+	long r = fd < 0 ? nc_log_stderr(line, len) : write_no_sigpipe((int)fd, line, len);
+	if (fd >= 0)
+		nc_sys_close((int)fd);
+	if (r < 0)
+		__atomic_add_fetch(&nc_log_dropped, 1, __ATOMIC_RELAXED);
 }
 
 /* Still the file we opened? Programs that close every descriptor (daemons)

@@ -9,6 +9,10 @@
 /* Write one complete line (the caller ends it with '\n'). */
 void nc_log_line(const char *line, size_t len);
 
+/* A line about another process (the supervisor's): log_path with %p, or
+ * DIR/, names the file of that pid and program, opened for this line alone. */
+void nc_log_line_for(long pid, const char *program, const char *line, size_t len);
+
 /* Holding lines back (see log.c): between hold and release, nc_log_line on
  * this thread only appends to h; release writes them. */
 struct nc_log_held {

@@ -36,6 +36,15 @@ static int is_own_thread_stack(const struct nc_vma *v, uintptr_t sp)
 	       !(v->perms & NC_PERM_S);
 }
 
+/* Own: in this process, what the shim recorded (and the calling thread's
+ * stack); in a target without the shim, what nc_own_by_kind says. */
+static int is_own(struct nc_vmas *s, const struct nc_vma *v, uintptr_t a, uintptr_t z, uintptr_t sp)
+{
+	if (s->target)
+		return nc_own_by_kind(v);
+	return nc_own_covers(a, z) || is_own_thread_stack(v, sp) || nc_own_grown(v->start, v->end);
+}
+
 /* Why allow= lets [start, end) be replaced, or NULL if something there is protected. */
 static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t end, uintptr_t sp)
 {
@@ -46,7 +55,7 @@ static const char *allowed_reason(struct nc_vmas *s, uintptr_t start, uintptr_t 
 	int own = 0, reserved = 0, protected = 0;
 	for (uintptr_t at = start; at < end && nc_vmas_find(s, at, 1, &v) == 1 && v.start < end; at = v.end) {
 		uintptr_t a = v.start > start ? v.start : start, z = v.end < end ? v.end : end;
-		if ((allow & NC_ALLOW_OWN) && (nc_own_covers(a, z) || is_own_thread_stack(&v, sp) || nc_own_grown(v.start, v.end)))
+		if ((allow & NC_ALLOW_OWN) && is_own(s, &v, a, z, sp))
 			own = 1;
 		else if ((allow & NC_ALLOW_RESERVED) && is_reservation(&v))
 			reserved = 1;
@@ -98,6 +107,13 @@ int nc_overlap_verdict(const struct nc_call *c, int use_table)
 	return (int)nc_on_shim_stack(verdict, &v);
 }
 
+/* The shim's count: the process's own, and the launcher's channel. */
+static void count_here(long pid)
+{
+	nc_count_attempt(pid);
+	nc_tally_attempt();
+}
+
 /* One lookup session serves the policy and the log line. */
 static long verdict(void *arg)
 {
@@ -105,42 +121,44 @@ static long verdict(void *arg)
 	int use_table = ((struct verdict *)arg)->use_table;
 	struct nc_vmas s;
 	nc_vmas_begin(&s, use_table);
-	const char *why = allowed_reason(&s, c->addr, nc_range_end(c->addr, c->len), c->caller_sp);
-	int go_on;
+	int v = nc_judge(&s, c, count_here);
+	nc_vmas_end(&s);
+	if (v == NC_JUDGE_ABORT) {
+		nc_log_write_held();
+		abort();
+	}
+	return v == NC_JUDGE_GO_ON;
+}
+
+int nc_judge(struct nc_vmas *s, const struct nc_call *c, void (*count)(long pid))
+{
+	const char *why = allowed_reason(s, c->addr, nc_range_end(c->addr, c->len), c->caller_sp);
 	if (why) {
 		if (NC_OPT(verbosity))
-			nc_report_attempt(&s, c, NC_EV_PERMITTED, why);
-		go_on = 1;
-	} else {
-		/* The facts first: a suppression rule decides by them. */
-		struct nc_facts f;
-		nc_report_gather(&s, c, &f);
-		const char *rule = nc_supp_rules() ? nc_supp_match(&f) : 0;
-		if (rule) {
-			if (f.pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
-				__atomic_add_fetch(&nc_suppressed, 1, __ATOMIC_RELAXED);
-			if (NC_OPT(verbosity))
-				nc_report_write(&f, NC_EV_PERMITTED, rule);
-			nc_vmas_end(&s);
-			return 1;
-		}
-		nc_count_attempt(f.pid);
-		nc_tally_attempt(); /* counted before any line is tried */
-		switch (NC_OPT(mode)) {
-		case NC_MODE_WARN:
-			nc_report_write(&f, NC_EV_ALLOWED, 0);
-			go_on = 1;
-			break;
-		case NC_MODE_ABORT:
-			nc_report_write(&f, NC_EV_ABORTING, 0);
-			nc_vmas_end(&s);
-			nc_log_write_held();
-			abort();
-		default:
-			nc_report_write(&f, NC_EV_REFUSED, 0);
-			go_on = 0;
-		}
+			nc_report_attempt(s, c, NC_EV_PERMITTED, why);
+		return NC_JUDGE_GO_ON;
 	}
-	nc_vmas_end(&s);
-	return go_on;
+	/* The facts first: a suppression rule decides by them. */
+	struct nc_facts f;
+	nc_report_gather(s, c, &f);
+	const char *rule = nc_supp_rules() ? nc_supp_match(&f) : 0;
+	if (rule) {
+		if (f.pid == __atomic_load_n(&nc_owner_pid, __ATOMIC_RELAXED))
+			__atomic_add_fetch(&nc_suppressed, 1, __ATOMIC_RELAXED);
+		if (NC_OPT(verbosity))
+			nc_report_write(&f, NC_EV_PERMITTED, rule);
+		return NC_JUDGE_GO_ON;
+	}
+	count(f.pid); /* counted before any line is tried */
+	switch (NC_OPT(mode)) {
+	case NC_MODE_WARN:
+		nc_report_write(&f, NC_EV_ALLOWED, 0);
+		return NC_JUDGE_GO_ON;
+	case NC_MODE_ABORT:
+		nc_report_write(&f, NC_EV_ABORTING, 0);
+		return NC_JUDGE_ABORT;
+	default:
+		nc_report_write(&f, NC_EV_REFUSED, 0);
+		return NC_JUDGE_REFUSE;
+	}
 }

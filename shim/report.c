@@ -122,8 +122,13 @@ static void gather_stack(struct nc_facts *f, struct nc_vmas *s, const struct nc_
 	if (!want)
 		return;
 	uintptr_t pcs[NC_STACK_MAX];
-	f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
-			      &f->frames_more);
+	if (s->target) { /* another process: the calling instruction alone, no walk of its stack */
+		pcs[0] = call->caller_pc;
+		f->frames = 1;
+	} else {
+		f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
+				      &f->frames_more);
+	}
 	for (int i = 0; i < f->frames; i++) {
 		struct nc_caller c;
 		struct nc_frame *o = &f->frame[i];
@@ -361,12 +366,13 @@ void nc_report_gather(struct nc_vmas *s, const struct nc_call *c, struct nc_fact
 	f->call = c;
 	f->pid = s->pid ? s->pid : nc_sys_getpid();
 	/* The thread's id as the locks keep it; a vfork child (not our pid) asks. */
-	f->tid = f->pid == nc_self_pid() ? nc_tid() : nc_sys_gettid();
+	f->tid = s->target ? s->target->tid : f->pid == nc_self_pid() ? nc_tid() : nc_sys_gettid();
+	f->target = s->target != 0;
 	struct timespec ts = {0, 0};
 	nc_clock_realtime(&ts);
 	f->time_s = ts.tv_sec;
 	f->time_us = ts.tv_nsec / 1000;
-	f->program = program_name();
+	f->program = s->target ? s->target->program : program_name();
 	f->caller_pc = c->caller_pc;
 
 	uintptr_t end = nc_range_end(c->addr, c->len);
@@ -397,7 +403,10 @@ void nc_report_write(struct nc_facts *f, enum nc_event ev, const char *reason)
 		nc_format_json(line, sizeof(line), &len, f);
 	else
 		nc_format_text(line, sizeof(line), &len, f);
-	nc_log_line(line, len);
+	if (f->target)
+		nc_log_line_for(f->pid, f->program, line, len);
+	else
+		nc_log_line(line, len);
 }
 
 void nc_report_attempt(struct nc_vmas *s, const struct nc_call *c, enum nc_event ev, const char *reason)

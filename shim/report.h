@@ -55,6 +55,7 @@ struct nc_facts {
 	enum nc_event event;
 	const char *reason; /* why it was let through, or NULL */
 	long pid, tid;
+	int target; /* about another process (the supervisor's): see nc_log_line_for */
 	long long time_s; /* wall clock */
 	long time_us;
 	const char *program;

@@ -33,6 +33,7 @@ enum nc_tally_kind {
 	NC_TALLY_ABORTING = 'A', /* an attempt, mode=abort: abort() follows */
 	NC_TALLY_LOST = 'L',     /* a log line not written; err = the errno */
 	NC_TALLY_DIVERTED = 'S', /* a log line written to stderr, not to log_path */
+	NC_TALLY_SUPERVISED = 'X', /* the supervisor saw the process exec (--supervise) */
 };
 
 struct nc_tally_rec {

@@ -52,6 +52,16 @@ static int pipe_read(uintptr_t addr, char *buf, size_t n)
  * inferred from that answer; the pipe does the reading from then on. */
 static int vm_readv_missing;
 
+int nc_mem_read_in(long pid, uintptr_t addr, void *buf, size_t n)
+{
+	if (pid) { /* another process: no pipe trick can read it */
+		struct iovec local = {buf, n}, remote = {(void *)addr, n};
+		long r = nc_syscall6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+		return r < 0 ? (int)r : (size_t)r == n ? 0 : -EFAULT;
+	}
+	return nc_mem_read(addr, buf, n);
+}
+
 int nc_mem_read(uintptr_t addr, void *buf, size_t n)
 {
 	if (__atomic_load_n(&vm_readv_missing, __ATOMIC_RELAXED))
@@ -73,6 +83,12 @@ static int kept_text_fd(void);
 
 static int use_table(struct nc_vmas *s)
 {
+	if (s->target) {
+		nc_lock(&nc_table_lock);
+		s->table = 1;
+		s->err = nc_table_refresh(&nc_the_table, s->target->maps_fd);
+		return s->err;
+	}
 	/* A new descriptor each time (qemu-user's maps is a copy made at open);
 	 * where none can be had (EMFILE, a chroot, a sandbox), the kept one. Asked
 	 * before the table's lock is taken: fork takes the kept descriptor's lock
@@ -206,8 +222,25 @@ static long maps_fd(int *passing, long pid, int text_only)
 	return high;
 }
 
+int nc_vmas_begin_target(struct nc_vmas *s, const struct nc_target *t)
+{
+	s->target = t;
+	s->fd = -1;
+	s->fd_passing = 0;
+	s->table = 0;
+	s->err = 0;
+	s->last_ok = 0;
+	s->pid = t->pid;
+	if (!__atomic_load_n(&query_missing, __ATOMIC_RELAXED)) {
+		s->fd = t->maps_fd;
+		return 0;
+	}
+	return use_table(s);
+}
+
 int nc_vmas_begin(struct nc_vmas *s, int force_table)
 {
+	s->target = 0;
 	s->fd = -1;
 	s->fd_passing = 0;
 	s->table = 0;
@@ -330,7 +363,7 @@ static unsigned classify(struct nc_vmas *s, const struct nc_vma *v)
 		return kind;
 	at = base.start;
 	char magic[4];
-	if (nc_mem_read(at, magic, 4) == 0 && magic[0] == 0x7f && magic[1] == 'E' &&
+	if (nc_mem_read_in(nc_vmas_target_pid(s), at, magic, 4) == 0 && magic[0] == 0x7f && magic[1] == 'E' &&
 	    magic[2] == 'L' && magic[3] == 'F')
 		return NC_RK_IMAGE;
 	return kind;
@@ -373,6 +406,13 @@ int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *
 	}
 	if (s->fd >= 0) {
 		int r = query(s, addr, or_next, out);
+		if (r < 0 && r != -ENAMETOOLONG && s->target) {
+			if (r == -ENOTTY || r == -EINVAL) /* a kernel without PROCMAP_QUERY */
+				__atomic_store_n(&query_missing, 1, __ATOMIC_RELAXED);
+			s->fd = -1;
+			use_table(s);
+			return nc_vmas_find(s, addr, or_next, out);
+		}
 		if (r < 0 && r != -ENAMETOOLONG) {
 			/* The descriptor is not maps any more (the program reused its
 			 * number), or the kernel or a sandbox refuses the question
@@ -440,8 +480,13 @@ int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t 
 		}
 		if (r == -ENOENT)
 			return 0;
-		refused(r, 1);
-		fd_lost(s);
+		if (s->target) {
+			s->fd = -1;
+			use_table(s);
+		} else {
+			refused(r, 1);
+			fd_lost(s);
+		}
 	}
 	struct nc_vma v; /* the table (or the fall back to it) */
 	int r = nc_vmas_find(s, addr, 1, &v);

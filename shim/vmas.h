@@ -28,8 +28,18 @@ struct nc_vma {
 	char name[NC_VMA_NAME_MAX];
 };
 
+/* Another process, asked about by the supervisor: its pid (for
+ * process_vm_readv) and its /proc/PID/maps, kept open by the caller. */
+struct nc_target {
+	long pid;
+	int maps_fd;
+	long tid;            /* the thread that made the call being judged */
+	const char *program; /* its executable's base name, for the log */
+};
+
 struct nc_vmas {
-	int fd;        /* /proc/self/maps for PROCMAP_QUERY, or -1 */
+	const struct nc_target *target; /* NULL: this process */
+	int fd;        /* /proc/self/maps (or the target's) for PROCMAP_QUERY, or -1 */
 	int fd_passing; /* fd is this session's alone: close it at the end */
 	int table;     /* answering from nc_the_table, which we hold locked */
 	int err;       /* -errno when neither source could be had */
@@ -66,6 +76,9 @@ void nc_vmas_after_fork_child(void);
 /* Start a lookup session; force_table skips PROCMAP_QUERY. Returns 0, or -errno
  * when /proc/self/maps cannot be read at all (lookups then find nothing). */
 int nc_vmas_begin(struct nc_vmas *s, int force_table);
+/* The same about another process: its maps descriptor answers (per address,
+ * or read whole into the table on kernels without PROCMAP_QUERY). */
+int nc_vmas_begin_target(struct nc_vmas *s, const struct nc_target *t);
 /* The mapping holding addr (or, with or_next, the first one above). 1 = found. */
 int nc_vmas_find(struct nc_vmas *s, uintptr_t addr, int or_next, struct nc_vma *out);
 void nc_vmas_end(struct nc_vmas *s);
@@ -78,5 +91,8 @@ int nc_vmas_span(struct nc_vmas *s, uintptr_t addr, uintptr_t *start, uintptr_t 
 
 /* Copy n bytes of our own memory at addr; 0, or -errno if any of it is unmapped. */
 int nc_mem_read(uintptr_t addr, void *buf, size_t n);
+/* The same in process pid (0: ourselves), as seen by a session's target. */
+int nc_mem_read_in(long pid, uintptr_t addr, void *buf, size_t n);
+static inline long nc_vmas_target_pid(const struct nc_vmas *s) { return s && s->target ? s->target->pid : 0; }
 
 #endif

@@ -73,6 +73,34 @@ static unsigned long distinct(uint32_t *v, size_t n)
 	return d;
 }
 
+/* P and X records of one pid, in the order they were written. */
+struct image_rec {
+	uint32_t pid, at;
+	uint8_t kind;
+};
+
+static int by_pid_then_order(const void *a, const void *b)
+{
+	const struct image_rec *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The processes whose last image ran with the shim: under --supervise an exec
+ * (X, written by the supervisor before the new image starts) ends an image,
+ * and the new one counts with the shim only if it says so (P) itself: env -i
+ * before a program leaves that program unwatched by the shim. */
+static unsigned long last_image_with_shim(struct image_rec *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), by_pid_then_order);
+	unsigned long k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || v[i + 1].pid != v[i].pid)
+			k += v[i].kind == NC_TALLY_PROCESS;
+	return k;
+}
+
 /* A pid that the kernel reuses within one run counts once: a fork child that
  * execs writes a record from each image, and is one process. */
 void nc_channel_count(int fd, struct nc_counts *c)
@@ -81,12 +109,15 @@ void nc_channel_count(int fd, struct nc_counts *c)
 	size_t n;
 	struct nc_tally_rec *r = records(fd, &n);
 	uint32_t *all = malloc((n ? n : 1) * sizeof(uint32_t)), *att = malloc((n ? n : 1) * sizeof(uint32_t));
-	if (!all || !att)
+	struct image_rec *shim = malloc((n ? n : 1) * sizeof(*shim));
+	if (!all || !att || !shim)
 		nc_die("out of memory for %zu records", n);
-	size_t na = 0, nt = 0;
+	size_t na = 0, nt = 0, ns = 0;
 	for (size_t i = 0; i < n; i++) {
 		switch (r[i].kind) {
 		case NC_TALLY_PROCESS:
+		case NC_TALLY_SUPERVISED:
+			shim[ns++] = (struct image_rec){r[i].pid, (uint32_t)i, r[i].kind};
 			break;
 		case NC_TALLY_REFUSED:
 			c->refused++;
@@ -114,6 +145,8 @@ void nc_channel_count(int fd, struct nc_counts *c)
 	c->attempts = c->refused + c->warned + c->aborting;
 	c->procs = distinct(all, na);
 	c->attempt_procs = distinct(att, nt);
+	c->shim_procs = last_image_with_shim(shim, ns);
+	free(shim);
 	free(all);
 	free(att);
 	free(r);

@@ -10,14 +10,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "launcher.h"
+#include "supervisor/supervisor.h"
 #include "tally.h"
 
 static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -43,9 +49,162 @@ static void pass_on(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+/* What the command's process says through the report pipe when it could not
+ * run the command: exec's errno, or (--supervise) the filter's. */
+struct report {
+	int filter; /* 1: installing the filter failed, in stage */
+	int err;
+	char stage[96];
+};
+
+/* --supervise: the supervisor process, and the socket the listener reaches it by. */
+static pid_t sv_pid;
+static int sv_sock = -1, sv_status = -1;
+
+/* CAP_SYS_ADMIN in our effective set: then no_new_privs is not needed. */
+static int has_sys_admin(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long eff = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapEff:", 7))
+			eff = strtoull(line + 7, 0, 16);
+	if (f)
+		fclose(f);
+	return (eff >> 21) & 1; /* CAP_SYS_ADMIN */
+}
+
+/* Install the filter and hand its listener to the supervisor; on failure,
+ * the report says which call failed. */
+static int supervise_child(struct report *r)
+{
+	const char *stage;
+	int fd = nc_sv_install_filter(!has_sys_admin(), &stage);
+	if (fd < 0) {
+		r->filter = 1;
+		r->err = -fd;
+		snprintf(r->stage, sizeof(r->stage), "%s", stage);
+		return -1;
+	}
+	char ctl[CMSG_SPACE(sizeof(int))];
+	memset(ctl, 0, sizeof(ctl));
+	char byte = 0;
+	struct iovec iov = {&byte, 1};
+	struct msghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sv_sock, &m, 0) < 0) {
+		r->filter = 1;
+		r->err = errno;
+		snprintf(r->stage, sizeof(r->stage), "sendmsg (the listener to the supervisor)");
+		return -1;
+	}
+	close(fd);
+	close(sv_sock);
+	return setenv("NOCLOBBER_SUPERVISED", "1", 1);
+}
+
+/* The supervisor's process: the listener arrives from the command's process
+ * (nothing arrives if the filter could not be installed). It ends when no
+ * process uses the filter any more; SIGTERM ends it at once (README: the
+ * remaining notified calls then fail with ENOSYS). */
+static void supervisor_process(struct nc_launch *l, int sock, int channel, pid_t launcher)
+{
+	static const int ignored[] = {SIGINT, SIGHUP, SIGQUIT, SIGPIPE};
+	for (unsigned i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != launcher)
+		_exit(EX_BAD);
+	char byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {&byte, 1};
+	struct msghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
+	ssize_t n;
+	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : 0;
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		_exit(0);
+	close(sock);
+	struct nc_sv_config cfg = {0};
+	memcpy(&cfg.listener, CMSG_DATA(c), sizeof(int));
+	cfg.channel = channel;
+	cfg.options = l->options;
+	struct stat st;
+	if (stat(l->lib, &st) == 0) {
+		cfg.have_lib = 1;
+		cfg.lib_major = major(st.st_dev);
+		cfg.lib_minor = minor(st.st_dev);
+		cfg.lib_ino = st.st_ino;
+	}
+	nc_sv_run(&cfg);
+}
+
+/* Linux 5.5 brought SECCOMP_USER_NOTIF_FLAG_CONTINUE, without which every
+ * notified call would have to be made by the supervisor itself. */
+static void check_kernel(void)
+{
+	struct utsname u;
+	int major_v = 0, minor_v = 0;
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major_v, &minor_v) == 2 &&
+	    (major_v < 5 || (major_v == 5 && minor_v < 5))) {
+		nc_say("--supervise needs Linux 5.5 or later (seccomp user notification with "
+		       "SECCOMP_USER_NOTIF_FLAG_CONTINUE); this kernel is %s", u.release);
+		exit(EX_BAD);
+	}
+}
+
+static void start_supervisor(struct nc_launch *l, int channel, pid_t me)
+{
+	check_kernel();
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		nc_die("--supervise: cannot make a socket pair: %s", strerror(errno));
+	sv_pid = fork();
+	if (sv_pid < 0)
+		nc_die("--supervise: cannot start the supervisor: %s", strerror(errno));
+	if (sv_pid == 0) {
+		close(sp[0]);
+		supervisor_process(l, sp[1], channel, me);
+	}
+	close(sp[1]);
+	sv_sock = sp[0];
+}
+
+int nc_wait_supervisor(void)
+{
+	if (!sv_pid)
+		return -1;
+	int st;
+	while (sv_status < 0 && waitpid(sv_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (sv_status < 0)
+		sv_status = st;
+	return sv_status;
+}
+
 static void exec_child(struct nc_launch *l, const char *tally, const sigset_t *mask, const int *handled,
 		       int report_fd, pid_t launcher)
 {
+	struct report rep = {0, 0, ""};
 	for (int i = 0; i < N_PASSED; i++)
 		if (handled[i])
 			signal(passed_on[i], SIG_DFL);
@@ -57,14 +216,21 @@ static void exec_child(struct nc_launch *l, const char *tally, const sigset_t *m
 	if (setenv("LD_PRELOAD", l->preload, 1) < 0 || setenv("NOCLOBBER_OPTIONS", l->options, 1) < 0 ||
 	    setenv(NC_TALLY_ENV, tally, 1) < 0)
 		_exit(EX_BAD);
+	if (l->supervise && supervise_child(&rep) < 0) {
+		(void)!write(report_fd, &rep, sizeof(rep));
+		_exit(EX_BAD);
+	}
 	execvp(l->cmd[0], l->cmd);
-	int e = errno;
-	(void)!write(report_fd, &e, sizeof(e));
-	_exit(e == ENOENT ? 127 : 126);
+	rep.err = errno;
+	(void)!write(report_fd, &rep, sizeof(rep));
+	_exit(rep.err == ENOENT ? 127 : 126);
 }
 
-int nc_run_command(struct nc_launch *l, const char *tally, int *exec_err)
+int nc_run_command(struct nc_launch *l, const char *tally, int channel, int *exec_err)
 {
+	pid_t me = getpid();
+	if (l->supervise)
+		start_supervisor(l, channel, me); /* before our handlers: its signals are its own */
 	sigset_t block, old;
 	sigemptyset(&block);
 	int handled[N_PASSED];
@@ -83,7 +249,7 @@ int nc_run_command(struct nc_launch *l, const char *tally, int *exec_err)
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) < 0)
 		nc_die("cannot run the command: %s", strerror(errno));
-	pid_t me = getpid(), pid = fork();
+	pid_t pid = fork();
 	if (pid < 0)
 		nc_die("cannot run the command: %s", strerror(errno));
 	if (pid == 0) {
@@ -92,14 +258,31 @@ int nc_run_command(struct nc_launch *l, const char *tally, int *exec_err)
 	}
 	child_pid = pid;
 	close(report[1]);
+	if (sv_sock >= 0) { /* the supervisor hears EOF if the command's process dies first */
+		close(sv_sock);
+		sv_sock = -1;
+	}
 	sigprocmask(SIG_SETMASK, &old, 0); /* a signal held until now is passed on now */
 
-	int e;
+	struct report rep;
 	ssize_t n;
-	while ((n = read(report[0], &e, sizeof(e))) < 0 && errno == EINTR)
+	while ((n = read(report[0], &rep, sizeof(rep))) < 0 && errno == EINTR)
 		;
 	close(report[0]);
-	*exec_err = n == (ssize_t)sizeof(e) ? e : 0;
+	*exec_err = n == (ssize_t)sizeof(rep) ? rep.err : 0;
+	if (n == (ssize_t)sizeof(rep) && rep.filter) {
+		/* Nothing ran: one line, status 2. */
+		rep.stage[sizeof(rep.stage) - 1] = 0;
+		nc_say("--supervise: cannot install the seccomp filter: %s failed: %s%s", rep.stage,
+		       strerror(rep.err),
+		       rep.err == EPERM || rep.err == EACCES || rep.err == ENOSYS
+			       ? " (seccomp() forbidden here: a container or sandbox profile, or a kernel without it)"
+			       : rep.err == EINVAL ? " (a kernel without SECCOMP_FILTER_FLAG_NEW_LISTENER, before 5.0)" : "");
+		waitpid(pid, 0, 0);
+		nc_wait_supervisor();
+		nc_remove_run_dir(l);
+		exit(EX_BAD);
+	}
 
 	/* Wait without reaping first: once reaped, the pid may be another
 	 * process's, and no signal may be passed on to it. Orphans given to us
@@ -115,8 +298,11 @@ int nc_run_command(struct nc_launch *l, const char *tally, int *exec_err)
 		}
 		if (si.si_pid == pid)
 			child_pid = 0;
-		if (waitpid(si.si_pid, &status, 0) == pid)
+		pid_t got = waitpid(si.si_pid, &status, 0);
+		if (got == pid)
 			break;
+		if (sv_pid && got == sv_pid)
+			sv_status = status;
 	}
 	return *exec_err ? -1 : status;
 }

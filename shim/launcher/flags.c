@@ -43,6 +43,19 @@ Options:\n\
   --quiet         print nothing of the launcher's own but errors, and do not\n\
                   copy the temporary log to standard error (--log-dir still\n\
                   gets it)\n\
+  --supervise     also judge, in a supervisor process, the calls the preload\n\
+                  cannot see: statically linked programs, raw system calls,\n\
+                  children started without LD_PRELOAD. A seccomp filter\n\
+                  installed in the command before exec sends only mmap (and\n\
+                  mmap2) with MAP_FIXED, mremap with MREMAP_FIXED, shmat with\n\
+                  SHM_REMAP, and exec (to count processes) to the supervisor;\n\
+                  every other call runs at full speed. It needs no_new_privs\n\
+                  (set for the command unless the launcher holds CAP_SYS_ADMIN:\n\
+                  a set-user-ID program in the tree then gains no privileges).\n\
+                  Where the filter cannot be installed (seccomp() forbidden,\n\
+                  a kernel before 5.5) the launcher says why and exits 2. The\n\
+                  launcher waits for the last supervised process; a call made\n\
+                  after the supervisor died fails with ENOSYS. Linux 5.5+\n\
   -h, --help      print this help and exit 0\n\
 Flags may also be written --mode=MODE, --allow=LIST, --log-dir=DIR.\n\
 \n\
@@ -61,7 +74,8 @@ Exit status:\n\
   2       bad flags, no command, bad --mode or --allow value, a log directory\n\
           that cannot be used, a library not found or not loadable; or a run\n\
           in which no process loaded the library, so nothing was watched (a\n\
-          statically linked or set-user-ID command)\n\
+          statically linked or set-user-ID command); with --supervise, a\n\
+          seccomp filter that could not be installed (nothing ran)\n\
   126/127 the command cannot be run / was not found\n\
   other   the command's own exit status (128+N if it was killed by signal N;\n\
           by SIGINT, SIGTERM, SIGHUP or SIGQUIT: the launcher ends by it too)\n\
@@ -136,7 +150,7 @@ void nc_parse_flags(int argc, char **argv, struct nc_launch *l)
 				l->log_dir = val;
 			}
 		} else if (!strcmp(arg, "--json") || !strcmp(arg, "--strict") || !strcmp(arg, "--quiet") ||
-			   !strcmp(arg, "--help")) {
+			   !strcmp(arg, "--help") || !strcmp(arg, "--supervise")) {
 			if (val)
 				nc_die_usage("option %s takes no value", arg);
 			if (!strcmp(arg, "--json"))
@@ -145,6 +159,8 @@ void nc_parse_flags(int argc, char **argv, struct nc_launch *l)
 				add_opt(l, "allow=none");
 			else if (!strcmp(arg, "--quiet"))
 				l->quiet = 1;
+			else if (!strcmp(arg, "--supervise"))
+				l->supervise = 1;
 			else {
 				usage();
 				exit(0);

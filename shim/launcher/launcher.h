@@ -19,6 +19,7 @@ struct nc_launch {
 	/* From the flags. */
 	const char *log_dir; /* --log-dir as given, or NULL */
 	int quiet;
+	int supervise;       /* --supervise */
 	char *flag_opts;     /* key=value:... from the flags, or "" */
 	char **cmd;          /* the command and its arguments */
 	/* Made by the launcher; every path absolute. */
@@ -31,7 +32,8 @@ struct nc_launch {
 
 /* What the channel says about the run. */
 struct nc_counts {
-	unsigned long procs;          /* distinct pids that ran with the shim */
+	unsigned long procs;          /* distinct pids that ran with the shim, or were supervised */
+	unsigned long shim_procs;     /* distinct pids whose last image ran with the shim */
 	unsigned long attempts, refused, warned, aborting;
 	unsigned long attempt_procs;  /* distinct pids that made an attempt */
 	unsigned long lost, diverted; /* log lines not written / written to stderr instead */
@@ -57,7 +59,9 @@ void nc_channel_count(int fd, struct nc_counts *c);
 void nc_channel_forward(int fd, const char *outer); /* a nested run: our records to the outer launcher */
 
 /* child.c: the wait status, or -1 with *exec_err set when the command could not be run */
-int nc_run_command(struct nc_launch *l, const char *tally, int *exec_err);
+int nc_run_command(struct nc_launch *l, const char *tally, int channel, int *exec_err);
+/* --supervise: the supervisor's wait status once it has ended, or -1 (none) */
+int nc_wait_supervisor(void);
 int nc_forwarded_signal(int sig);       /* one of those passed on to the command */
 void nc_die_by_signal(int sig);         /* returns only if the signal did not end us (pid 1) */
 

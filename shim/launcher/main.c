@@ -107,7 +107,8 @@ int main(int argc, char **argv)
 	int channel = nc_channel_open(tally, sizeof(tally));
 
 	int exec_err = 0;
-	int status = nc_run_command(&l, tally, &exec_err);
+	int status = nc_run_command(&l, tally, channel, &exec_err);
+	int sv = nc_wait_supervisor(); /* its records are in before they are counted */
 	signal(SIGPIPE, SIG_IGN); /* a closed stderr must not cost the status */
 
 	struct nc_counts c;
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
 		return exec_err == ENOENT ? 127 : 126;
 	}
 	nc_copy_logs(&l);
+	if (sv > 0 && WIFSIGNALED(sv))
+		nc_say("the supervisor was killed by signal %d (%s): from then on the calls it would have judged "
+		       "failed with ENOSYS", WTERMSIG(sv), sig_name(WTERMSIG(sv)));
 
 	int cmd_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	int sig = WIFSIGNALED(status) && nc_forwarded_signal(WTERMSIG(status)) ? WTERMSIG(status) : 0;
@@ -131,7 +135,11 @@ int main(int argc, char **argv)
 		if (c.attempts)
 			say_attempts(&l, &c, cmd_status, sig);
 		say_lost(&l, &c);
-		nc_say("coverage: %lu %s ran with the shim", c.procs, nc_plural(c.procs, "process", "processes"));
+		if (l.supervise)
+			nc_say("coverage: %lu %s ran: %lu with the shim, %lu supervised only", c.procs,
+			       nc_plural(c.procs, "process", "processes"), c.shim_procs, c.procs - c.shim_procs);
+		else
+			nc_say("coverage: %lu %s ran with the shim", c.procs, nc_plural(c.procs, "process", "processes"));
 	}
 	nc_remove_run_dir(&l);
 	if (sig) {

@@ -8,7 +8,7 @@ BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
 BENCH_DIR    := $(BUILD)/bench
 BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Ishim
 BENCH_BINS   := $(BENCH_DIR)/bench_calls $(BENCH_DIR)/bench_spawn $(BENCH_DIR)/empty.so $(BENCH_DIR)/stub.so \
-               $(BENCH_DIR)/arena.so
+               $(BENCH_DIR)/arena.so $(BENCH_DIR)/bench_supervise
 
 .PHONY: bench bench-quick
 bench: $(BUILD)/libnoclobber.so $(BUILD)/noclobber $(BENCH_BINS)
@@ -21,6 +21,11 @@ bench-quick: $(BUILD)/libnoclobber.so $(BUILD)/noclobber $(BENCH_BINS)
 $(BENCH_DIR)/bench_calls: tests/bench/bench_calls.c tests/bench/bench.mk
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $< -o $@ -ldl -pthread
+
+# Static: --supervise's cost alone, no preload in it.
+$(BENCH_DIR)/bench_supervise: tests/bench/bench_supervise.c tests/bench/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -static $< -o $@
 
 $(BENCH_DIR)/bench_spawn: tests/bench/bench_spawn.c tests/bench/bench.mk
 	@mkdir -p $(@D)

@@ -15,7 +15,9 @@
 #   3. start-up of /bin/true (bench_spawn)
 #   4. real work: whole programs (javac, node, go build, qemu-x86_64, make -j2
 #      under the launcher), wall time per run
-#   5. the shim's own memory
+#   5. --supervise: a notified call's round trip, and mmap+munmap under the
+#      filter against without it (bench_supervise, static: no preload)
+#   6. the shim's own memory
 #
 # Verdict: ok (ratio <= target), MISSED, or noise-bound: a ratio above its
 # target whose p25-p75 spread of per-trial ratios is wider than its margin to
@@ -34,6 +36,7 @@ LAUNCHER_BUILT=$(readlink -f "${3:?$usage}")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CALLS=$(readlink -f "$BENCH/bench_calls")
 SPAWN=$(readlink -f "$BENCH/bench_spawn")
+SUPERVISE=$(readlink -f "$BENCH/bench_supervise")
 EMPTY=$(readlink -f "$BENCH/empty.so")
 STUB=$(readlink -f "$BENCH/stub.so")
 ARENA=$(readlink -f "$BENCH/arena.so")
@@ -482,7 +485,32 @@ for w in $WORK; do
 	unset RW RC
 done
 
-# ---- 5. memory ----------------------------------------------------------------------------
+# ---- 5. --supervise ------------------------------------------------------------------------
+say "--supervise: notified round trip, mmap+munmap under the filter"
+sup_run() { # CASE N WITH(0|1): ns per call
+	if [ "$3" = 1 ]; then "$LAUNCHER" --quiet --supervise -- "$SUPERVISE" "$1" "$2" 2>>"$TMP/stderr"
+	else "$SUPERVISE" "$1" "$2" 2>>"$TMP/stderr"; fi
+}
+SF0="" SF1="" SP0="" SP1=""
+for ((t = 0; t < TRIALS; t++)); do
+	if ((t % 2)); then
+		SF1+="$(sup_run fixed 2000 1) " SF0+="$(sup_run fixed 2000 0) "
+		SP1+="$(sup_run pair 20000 1) " SP0+="$(sup_run pair 20000 0) "
+	else
+		SF0+="$(sup_run fixed 2000 0) " SF1+="$(sup_run fixed 2000 1) "
+		SP0+="$(sup_run pair 20000 0) " SP1+="$(sup_run pair 20000 1) "
+	fi
+done
+r=$(pmed "$SF1" "$SF0")
+row "--supervise: a notified MAP_FIXED (round trip)" "$(fmt "$(calc "$(med $SF0) / 1000")" 2) us" \
+	"$(fmt "$(calc "$(med $SF1) / 1000")" 2) us" "$(fmt "$r" 1)" - info info "$(ratios "$SF1" "$SF0" | stats | awk '{ printf "%.1f-%.1f", $2, $3 }')" "$TRIALS"
+r=$(pmed "$SP1" "$SP0")
+j=$(judgement "$r" 1.02 "$(ratios "$SP1" "$SP0")")
+row "--supervise: mmap+munmap pair under the filter" "$(fmt "$(med $SP0)" 0) ns" "$(fmt "$(med $SP1)" 0) ns" \
+	"$(fmt "$r" 3)" - "<= 1.02" "${j%% *}" "${j#* }" "$TRIALS"
+note "--supervise rows: floor = the static program without the filter, with = under noclobber --supervise"
+
+# ---- 6. memory ----------------------------------------------------------------------------
 say "memory: 1,000 mappings, one refused clobber"
 RS="" RSO="" RB="" RA="" AF=1
 for ((t = 0; t < 3; t++)); do

@@ -43,7 +43,7 @@ expect "install: the files are the built ones" \
 	      cmp -s docs/noclobber.7 "$root/usr/local/share/man/man7/noclobber.7"'
 why=$(grep -a -o "/usr/local/lib[^[:cntrl:]]*" "$root/usr/local/bin/noclobber")
 expect "install: the launcher has the library directory built in (LIBDIR, not the DESTDIR path)" \
-	eval 'grep -qaF -x "/usr/local/lib" <(tr "\\0" "\\n" <"$root/usr/local/bin/noclobber") && ! grep -qaF "$root" "$root/usr/local/bin/noclobber"'
+	eval 'grep -qaF -x "/usr/local/lib" <(tr -c "[:print:]" "\\n" <"$root/usr/local/bin/noclobber") && ! grep -qaF "$root" "$root/usr/local/bin/noclobber"'
 why="calls: $(cat "$TMP/ldconfig.calls" 2>&1)"
 expect "install with DESTDIR: ldconfig is not run" test ! -e "$TMP/ldconfig.calls"
 
