@@ -35,14 +35,18 @@ HOST_CC ?= cc
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror
-SHIM_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(SHIM_ARCH_FLAGS) $(CFLAGS)
-# --eh-frame-hdr: the stack walk (shim/unwind.c) finds unwind entries through
+SHIM_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(SHIM_ARCH_FLAGS) $(CFLAGS) -Ishim/core
+# --eh-frame-hdr: the stack walk (shim/core/unwind.c) finds unwind entries through
 # it, the shim's own first; musl-gcc does not ask the linker for one.
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,--no-undefined -Wl,-z,now -Wl,--eh-frame-hdr
 SHIM_LIBS := -ldl -pthread
 
 BUILD   := $(if $(filter native,$(TARGET)),build,build/$(TARGET))
-SHIM_SRCS := $(wildcard shim/*.c)
+# shim/: the library's own part (the exported calls, the decision); shim/core/:
+# what it shares with the supervisor (policy, report, lookups, own set, table,
+# parser, raw calls), which the launcher links too (mk/launcher.mk).
+SHIM_SRCS := $(wildcard shim/*.c shim/core/*.c)
+SHIM_HDRS := $(wildcard shim/*.h shim/core/*.h) shim/core/options.def
 SHIM_OBJS := $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(SHIM_SRCS))
 # Unit tests link the shim's objects directly, minus the exported wrappers.
 UNIT_OBJS := $(filter-out $(BUILD)/obj/interpose.o $(BUILD)/obj/dlopen.o,$(SHIM_OBJS))
@@ -53,7 +57,7 @@ UNIT_SRCS := $(filter-out $(UNIT_SKIP_$(TARGET)),$(wildcard tests/unit_*.c))
 PROG_SRCS := $(filter-out tests/unit_%.c,$(wildcard tests/*.c))
 UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PROG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(PROG_SRCS))
-TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -rdynamic $(WARN) -Ishim $(ARCH_FLAGS) $(ARCH_LDFLAGS)
+TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -rdynamic $(WARN) -Ishim -Ishim/core $(ARCH_FLAGS) $(ARCH_LDFLAGS)
 # Unit tests share the shim's structures, so its types too.
 UNIT_CFLAGS := $(TEST_CFLAGS) $(SHIM_ARCH_FLAGS)
 # i386 and aarch64 programs run under qemu-user here, through this launcher.
@@ -68,7 +72,7 @@ include tests/bench/bench.mk
 
 all: $(BUILD)/libnoclobber.so
 
-$(BUILD)/obj/%.o: shim/%.c $(wildcard shim/*.h) shim/options.def Makefile
+$(BUILD)/obj/%.o: shim/%.c $(SHIM_HDRS) Makefile
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(SHIM_CFLAGS) -c $< -o $@

@@ -13,19 +13,19 @@ FUZZ_SAN_i386 := -fsanitize=undefined -fno-sanitize-recover=all
 FUZZ_SAN_musl := -fsanitize=undefined -fsanitize-undefined-trap-on-error
 FUZZ_SAN_aarch64 := -fsanitize=undefined -fsanitize-undefined-trap-on-error
 FUZZ_SAN := $(FUZZ_SAN_$(TARGET))
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ishim $(WARN) $(SHIM_ARCH_FLAGS) $(ARCH_LDFLAGS)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ishim/core $(WARN) $(SHIM_ARCH_FLAGS) $(ARCH_LDFLAGS)
 FUZZ_TARGETS := maps options
-FUZZ_DEPS_maps := shim/maps.c shim/regions.c shim/arena.c shim/store.c shim/sys.c
-FUZZ_DEPS_options := shim/options.c shim/fmt.c shim/sys.c
+FUZZ_DEPS_maps := $(addprefix shim/core/,maps.c regions.c arena.c store.c sys.c)
+FUZZ_DEPS_options := $(addprefix shim/core/,options.c fmt.c sys.c)
 
 .PHONY: fuzz fuzz-replay fuzz-seeds
 
-$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(wildcard shim/*.h) shim/options.def
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(SHIM_HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@ (ASan, UBSan)"
 	@$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $< fuzz/replay.c $(FUZZ_DEPS_$*) -o $@
 
-$(BUILD)/fuzz/libfuzzer_%: fuzz/fuzz_%.c $(wildcard shim/*.h) shim/options.def
+$(BUILD)/fuzz/libfuzzer_%: fuzz/fuzz_%.c $(SHIM_HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_DEPS_$*) -o $@

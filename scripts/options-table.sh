@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# options-table.sh - the README's option table, made from shim/options.def (the
+# options-table.sh - the README's option table, made from shim/core/options.def (the
 # one place options are declared). tests/cases/40-options.sh checks the README
 # holds exactly this text between its OPTIONS markers.
 # With --update, rewrite that part of README.md in place.
@@ -17,7 +17,7 @@ if [ "${1:-}" = --update ]; then
 fi
 echo "| option | default | valid values | what it does |"
 echo "|---|---|---|---|"
-grep -v '^ *\(/\*\|\*\)' shim/options.def | tr '\n' ' ' | awk 'BEGIN { RS = "NC_OPTION\\(" } NR > 1 {
+grep -v '^ *\(/\*\|\*\)' shim/core/options.def | tr '\n' ' ' | awk 'BEGIN { RS = "NC_OPTION\\(" } NR > 1 {
 	name = $0; sub(/,.*/, "", name)
 	n = 0; rest = $0
 	while (match(rest, /"[^"]*"/)) {

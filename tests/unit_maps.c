@@ -1,4 +1,4 @@
-/* unit_maps.c - unit tests for shim/maps.c, run without the preload.
+/* unit_maps.c - unit tests for shim/core/maps.c, run without the preload.
  *
  * Usage: unit_maps [dir-with-*.maps]   (default "tests/maps")
  * Prints "ok - name" or "not ok - name: why" per check; exits 1 if any failed. */

@@ -1,5 +1,5 @@
 /* arena.c - an empty preload but for one mapping made at start, as the shim's
- * arena is (shim/arena.c: 440 KiB, read-write, not charged as committed): what
+ * arena is (shim/core/arena.c: 440 KiB, read-write, not charged as committed): what
  * that one mapping alone changes in the kernel's cost of the calls timed. */
 #include <sys/mman.h>
 

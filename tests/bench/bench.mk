@@ -6,7 +6,7 @@
 BENCH_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 BENCH_DIR    := $(BUILD)/bench
-BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Ishim
+BENCH_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Ishim -Ishim/core
 BENCH_BINS   := $(BENCH_DIR)/bench_calls $(BENCH_DIR)/bench_spawn $(BENCH_DIR)/empty.so $(BENCH_DIR)/stub.so \
                $(BENCH_DIR)/arena.so $(BENCH_DIR)/bench_supervise
 

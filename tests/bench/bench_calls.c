@@ -79,7 +79,7 @@
 #include "sys.h"
 
 #define PAGE 4096UL
-/* The shim's arena (shim/arena.c): one anonymous mapping of exactly this size. */
+/* The shim's arena (shim/core/arena.c): one anonymous mapping of exactly this size. */
 #define ARENA_BYTES (440UL << 10)
 
 static void die(const char *what)
@@ -97,7 +97,7 @@ static double now_ns(void)
 
 /* ---- raw system calls: mappings the shim does not see ---------------------- */
 
-/* The shim's own header-only raw system call (shim/sys.h). */
+/* The shim's own header-only raw system call (shim/core/sys.h). */
 static long raw6(long n, long a, long b, long c, long d, long e, long f)
 {
 	return nc_syscall6(n, a, b, c, d, e, f);

@@ -42,7 +42,7 @@ run_shim "help=1" "$T/clobber" free
 why="$out"
 all_listed() {
 	local k
-	for k in $(grep -o '^NC_OPTION([a-z_]*' shim/options.def | cut -d'(' -f2); do
+	for k in $(grep -o '^NC_OPTION([a-z_]*' shim/core/options.def | cut -d'(' -f2); do
 		grep -q "^  $k (default " <<<"$out" || return 1
 	done
 }
@@ -83,7 +83,7 @@ expect "log_path: no attempt, no file" test ! -e "$TMP/quiet.log"
 # The README's option table is the one scripts/options-table.sh makes from options.def.
 readme_table=$(sed -n '/^<!-- OPTIONS/,/^<!-- \/OPTIONS/p' README.md | sed '1d;$d')
 why=$(diff <(echo "$readme_table") <(scripts/options-table.sh))
-expect "README: the option table matches shim/options.def" test -z "$why"
+expect "README: the option table matches shim/core/options.def" test -z "$why"
 
 # allow= is a comma list; none stands alone.
 bad_option "allow=own,bogus" "bad value 'own,bogus' for allow; valid values: own, reserved, none$"

@@ -1,7 +1,7 @@
 # The launcher when things go wrong around it: logs that cannot be written or
 # found, signals, odd command names and directories, a library that does not
 # load, programs that close or reuse its descriptor. The status must never say
-# "no clobber" after one: it comes from the count channel (shim/tally.h), not
+# "no clobber" after one: it comes from the count channel (shim/core/tally.h), not
 # from the log files.
 . tests/launcher_lib.sh
 P=$PWD/tests/launcher_probe.py

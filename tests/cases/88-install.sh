@@ -195,10 +195,10 @@ elif command -v mandoc >/dev/null; then
 else
 	skipped "man page lint" "neither groff nor mandoc is installed"
 fi
-# Every option of shim/options.def, the launcher's flags and the exit statuses are in it.
+# Every option of shim/core/options.def, the launcher's flags and the exit statuses are in it.
 man_covers() {
 	local k
-	for k in $(grep -o '^NC_OPTION([a-z_]*' shim/options.def | cut -d'(' -f2); do
+	for k in $(grep -o '^NC_OPTION([a-z_]*' shim/core/options.def | cut -d'(' -f2); do
 		grep -q "^\.BR $k=" docs/noclobber.7 || {
 			why="option $k is not in the man page"
 			return 1
