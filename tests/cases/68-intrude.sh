@@ -17,7 +17,7 @@ mkdir -p "$in_dir"
 in_cc=$TEST_CC # this target's compiler
 in_lib=
 if [ -n "$in_cc" ]; then
-	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim -Itests -shared -fPIC \
+	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim/core -Itests -shared -fPIC \
 		tests/intrude_lib/intrude_lib.c -o "$in_dir/libncintrude.so" 2>&1)
 	in_rc=$?
 	why="$in_cc: $in_build"

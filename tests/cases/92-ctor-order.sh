@@ -19,7 +19,7 @@ if [ -z "$c9_cc" ]; then
 fi
 c9_dir=$TMP/ctor
 mkdir -p "$c9_dir"
-c9_flags="-std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim -Itests"
+c9_flags="-std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim/core -Itests"
 c9_build=$( {
 	$c9_cc $c9_flags -shared -fPIC tests/ctor_lib/ctor.c -o "$c9_dir/libncctor.so" -ldl &&
 	$c9_cc $c9_flags tests/ctor_lib/main.c -L"$c9_dir" -lncctor -Wl,-rpath,"$c9_dir" -Wl,--no-as-needed \

@@ -17,7 +17,7 @@ if [ -z "$s3_cc" ] || ! command -v python3 >/dev/null; then
 fi
 s3_dir=$TMP/stack
 mkdir -p "$s3_dir"
-s3_flags="-std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror -Ishim"
+s3_flags="-std=gnu11 -O2 -fomit-frame-pointer -g -Wall -Wextra -Werror -Ishim/core"
 s3_build=$( {
 	$s3_cc $s3_flags -shared -fPIC tests/stack/lib.c -o "$s3_dir/libncstk.so" &&
 	$s3_cc $s3_flags -fno-asynchronous-unwind-tables -fno-unwind-tables -shared -fPIC tests/stack/nounwind.c \

@@ -24,7 +24,7 @@ if [ -z "$db_cc" ]; then
 fi
 db_dir=$TMP/deepbind
 mkdir -p "$db_dir/other"
-db_flags="-std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim -Itests"
+db_flags="-std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim/core -Itests"
 db_build=$( {
 	$db_cc $db_flags -shared -fPIC tests/deepbind/dep.c -o "$db_dir/libncdeepdep.so" &&
 	$db_cc $db_flags -shared -fPIC tests/deepbind/plugin.c -L"$db_dir" -lncdeepdep \

@@ -1,6 +1,6 @@
 /* ctor.c - a shared library whose constructor makes two MAP_FIXED calls, for
  * tests/cases/92-ctor-order.sh. Built at test time:
- *   cc -shared -fPIC -Ishim -Itests tests/ctor_lib/ctor.c -o libncctor.so
+ *   cc -shared -fPIC -Ishim/core -Itests tests/ctor_lib/ctor.c -o libncctor.so
  *
  * The constructor runs before main, before or after the shim's own constructor
  * depending on the load order. Either way:

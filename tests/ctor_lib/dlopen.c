@@ -1,7 +1,7 @@
 /* dlopen.c - a program that loads libncctor.so with dlopen, for
  * tests/cases/92-ctor-order.sh: the library's constructor runs inside dlopen,
  * long after start-up.
- *   cc -Ishim -Itests tests/ctor_lib/dlopen.c -ldl
+ *   cc -Ishim/core -Itests tests/ctor_lib/dlopen.c -ldl
  *   dlopen_main PATH-TO-libncctor.so
  * Output: "main: dlopen=ok" or "main: dlopen=failed: why". */
 #include <dlfcn.h>

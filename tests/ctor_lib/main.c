@@ -1,6 +1,6 @@
 /* main.c - a program linked against libncctor.so (DT_NEEDED), for
  * tests/cases/92-ctor-order.sh: the library's constructor runs before main.
- *   cc -Ishim -Itests tests/ctor_lib/main.c -L DIR -lncctor -Wl,-rpath,DIR
+ *   cc -Ishim/core -Itests tests/ctor_lib/main.c -L DIR -lncctor -Wl,-rpath,DIR
  * Output: "main: ctor_ran=1" once main runs. */
 #include "testlib.h"
 

@@ -2,7 +2,7 @@
  * RTLD_DEEPBIND by deep_main. Built at test time (twice: lazily bound, and with
  * -z now -z relro, whose slots are read-only after the load), needing
  * libncdeepdep.so (dep.c) through its RUNPATH:
- *   cc -shared -fPIC -Ishim -Itests tests/deepbind/plugin.c -L. -lncdeepdep -o libncdeep.so
+ *   cc -shared -fPIC -Ishim/core -Itests tests/deepbind/plugin.c -L. -lncdeepdep -o libncdeep.so
  * Each function prints one line (raw writes; libc's text is not trusted after
  * a clobber that went through). */
 #include "testlib.h"

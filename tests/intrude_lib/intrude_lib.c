@@ -1,6 +1,6 @@
 /* intrude_lib.c - another library in the process, for tests/cases/68-intrude.sh
  * (with tests/intrude.c). Built at test time:
- *   cc -shared -fPIC -Ishim -Itests tests/intrude_lib/intrude_lib.c -o libncintrude.so
+ *   cc -shared -fPIC -Ishim/core -Itests tests/intrude_lib/intrude_lib.c -o libncintrude.so
  * and preloaded before or after the shim, so that its constructor (and so its
  * pthread_atfork registration) and its destructor run before or after the
  * shim's:
