@@ -284,7 +284,11 @@ static long rebuild_here(void *why_p)
 	return 0;
 }
 
-void nc_own_rebuild(int why) { nc_on_shim_stack(rebuild_here, &why); }
+void nc_own_rebuild(int why, unsigned from)
+{
+	nc_on_shim_stack(rebuild_here, &why);
+	nc_own_rebuilt(from);
+}
 
 NC_HOT void nc_note_mapping(uintptr_t r, size_t len, int flags)
 {

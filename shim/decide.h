@@ -33,7 +33,7 @@ void nc_note_mapping(uintptr_t r, size_t len, int flags);
  * made anew from what is mapped: every private anonymous mapping but the stack
  * and the heap counts as the program's own (what a process's memory looks like
  * without records). Said once in the log for each reason. */
-void nc_own_rebuild(int why);
+void nc_own_rebuild(int why, unsigned from); /* from: as nc_own_rebuild_wanted gave it */
 /* Any mremap: MREMAP_FIXED ones are decided; the own set follows the move. */
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */

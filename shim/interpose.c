@@ -322,9 +322,10 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 	 * handler, another library's fork handler) goes to the kernel as it is. */
 	if (in_shim > 1 || nc_forking_here())
 		return 0;
-	int why = nc_own_rebuild_wanted();
+	unsigned from;
+	int why = nc_own_rebuild_wanted(&from);
 	if (why)
-		nc_own_rebuild(why);
+		nc_own_rebuild(why, from);
 	return 1;
 }
 

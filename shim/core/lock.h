@@ -172,4 +172,16 @@ static inline void nc_mutex_unlock(nc_mutex_t *m)
 		nc_syscall6(SYS_futex, (long)&m->word, NC_FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
 }
 
+/* This thread left shim code by a siglongjmp out of a signal handler: if it
+ * held the lock, release it. Either way wake every sleeper: the jump may have
+ * cut nc_mutex_unlock short between freeing the word and waking a waiter, who
+ * would otherwise sleep on with nobody left to wake it. A waiter woken for
+ * nothing looks at the word again and goes back to sleep. */
+static inline void nc_mutex_abandoned(nc_mutex_t *m)
+{
+	if (nc_mutex_mine(m))
+		nc_mutex_unlock(m);
+	nc_syscall6(SYS_futex, (long)&m->word, NC_FUTEX_WAKE_PRIVATE, INT_MAX, 0, 0, 0);
+}
+
 #endif

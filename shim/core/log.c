@@ -275,11 +275,7 @@ long nc_log_stderr(const char *line, size_t len)
 
 void nc_log_prepare(void) { (void)current_fd(); }
 
-void nc_log_abandoned(void)
-{
-	if (nc_mutex_mine(&open_lock))
-		nc_mutex_unlock(&open_lock);
-}
+void nc_log_abandoned(void) { nc_mutex_abandoned(&open_lock); }
 
 /* Lines made on the shim's stack, where signals are blocked, wait there: a
  * log sink may block (a FIFO nobody opened yet, a full pipe), and the program

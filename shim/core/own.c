@@ -19,20 +19,40 @@ int nc_own_incomplete(void) { return __atomic_load_n(&incomplete, __ATOMIC_RELAX
 /* Changes that could not be followed although memory was there (a signal
  * handler's queue full, pieces not kept): the set is to be rebuilt from what is
  * mapped, erring towards allowing, never towards a false refusal. The reason
- * is the first one seen. */
+ * is the first one seen.
+ *
+ * Until that rebuild is complete the set may lack what another thread mapped
+ * (emptied by nc_own_abandoned, or a handler's change dropped), and its answer
+ * cannot be trusted: damaged counts the damage, and rebuilt is the count a
+ * complete rebuild started from. An answer is trusted only if the two were
+ * equal before the question and damaged unchanged after it. */
 static int rebuild_reason;
+static unsigned damaged NC_HOT_DATA, rebuilt NC_HOT_DATA;
 
 static void unfollowed(int why)
 {
+	__atomic_fetch_add(&damaged, 1, __ATOMIC_RELEASE);
 	int none = 0;
 	__atomic_compare_exchange_n(&rebuild_reason, &none, why, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-int nc_own_rebuild_wanted(void)
+int nc_own_rebuild_wanted(unsigned *from)
 {
 	if (!__atomic_load_n(&rebuild_reason, __ATOMIC_RELAXED))
 		return 0;
-	return __atomic_exchange_n(&rebuild_reason, 0, __ATOMIC_RELAXED);
+	int why = __atomic_exchange_n(&rebuild_reason, 0, __ATOMIC_ACQUIRE);
+	*from = __atomic_load_n(&damaged, __ATOMIC_ACQUIRE);
+	return why;
+}
+
+void nc_own_rebuilt(unsigned from)
+{
+	/* Rebuilds may overlap: the later start wins (the count only grows;
+	 * compared as a difference, so that it may wrap). */
+	unsigned r = __atomic_load_n(&rebuilt, __ATOMIC_RELAXED);
+	while ((int)(from - r) > 0 &&
+	       !__atomic_compare_exchange_n(&rebuilt, &r, from, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
 }
 
 static struct nc_rset grows = {.part = NC_ARENA_GROWS, .merge = 0};
@@ -116,14 +136,12 @@ NC_HOT static void release(void) { nc_mutex_unlock(&lock); }
 
 void nc_own_abandoned(void)
 {
-	if (!nc_mutex_mine(&lock))
-		return;
-	if (changing) { /* cut off half-way: the set cannot be trusted */
+	if (nc_mutex_mine(&lock) && changing) { /* cut off half-way: the set cannot be trusted */
 		nc_rset_clear(&set);
 		changing = 0;
 		unfollowed(NC_OWN_REBUILD_LONGJMP);
 	}
-	release();
+	nc_mutex_abandoned(&lock);
 }
 
 NC_HOT void nc_own_add(uintptr_t start, uintptr_t end)
@@ -183,10 +201,14 @@ NC_HOT int nc_own_covers(uintptr_t start, uintptr_t end)
 	 * call goes to the kernel as it is): no answer without the lock. */
 	if (nested())
 		return 0;
+	unsigned before = __atomic_load_n(&damaged, __ATOMIC_ACQUIRE);
+	int trusted = before == __atomic_load_n(&rebuilt, __ATOMIC_ACQUIRE);
 	take_lock();
 	int yes = nc_rset_covers(&set, start, end);
 	release();
-	return yes;
+	if (yes || (trusted && __atomic_load_n(&damaged, __ATOMIC_ACQUIRE) == before))
+		return yes;
+	return -1;
 }
 
 NC_HOT void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)

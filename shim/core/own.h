@@ -21,7 +21,9 @@
 
 void nc_own_add(uintptr_t start, uintptr_t end);
 void nc_own_remove(uintptr_t start, uintptr_t end);
-/* Is all of [start, end) own? */
+/* Is all of [start, end) own? 1 yes, 0 no, -1 not known: the set was damaged
+ * and is not yet rebuilt (nc_own_rebuild_wanted), so a mapping made meanwhile
+ * may be missing: judge by kind instead (nc_own_by_kind, policy.h). */
 int nc_own_covers(uintptr_t start, uintptr_t end);
 
 /* A MAP_GROWSDOWN mapping grows down as the program touches the page below
@@ -51,14 +53,16 @@ int nc_own_incomplete(void);
 
 /* Changes the set could not follow although there was memory for them: 0, or
  * why (once: the call clears it). The caller then rebuilds the set from what
- * is mapped (nc_own_rebuild). */
+ * is mapped (nc_own_rebuild) and says so with nc_own_rebuilt(*from): from then
+ * on the set's answers are trusted again. */
 enum {
 	NC_OWN_REBUILD_LONGJMP = 1, /* a siglongjmp cut short a change (nc_own_abandoned) */
 	NC_OWN_REBUILD_QUEUE,       /* signal handlers queued more changes than fit */
 	NC_OWN_REBUILD_PIECES,      /* a failed unmap's range had too many pieces to put back */
 	NC_OWN_REBUILD_FORK,        /* forked from a handler that interrupted a change */
 };
-int nc_own_rebuild_wanted(void);
+int nc_own_rebuild_wanted(unsigned *from);
+void nc_own_rebuilt(unsigned from);
 
 /* This thread left shim code without returning (siglongjmp out of a signal
  * handler that interrupted it): release what it held. If it was changing the

@@ -42,7 +42,10 @@ static int is_own(struct nc_vmas *s, const struct nc_vma *v, uintptr_t a, uintpt
 {
 	if (s->target)
 		return nc_own_by_kind(v);
-	return nc_own_covers(a, z) || is_own_thread_stack(v, sp) || nc_own_grown(v->start, v->end);
+	int recorded = nc_own_covers(a, z);
+	if (recorded < 0) /* the record is being rebuilt: judged as without it */
+		return nc_own_by_kind(v);
+	return recorded || is_own_thread_stack(v, sp) || nc_own_grown(v->start, v->end);
 }
 
 /* Why allow= lets [start, end) be replaced, or NULL if something there is protected. */
@@ -86,7 +89,7 @@ static long log_own(void *call)
 
 NC_HOT int nc_own_shortcut(const struct nc_call *c, uintptr_t end)
 {
-	if (!(NC_OPT(allow) & NC_ALLOW_OWN) || !nc_own_covers(c->addr, end))
+	if (!(NC_OPT(allow) & NC_ALLOW_OWN) || nc_own_covers(c->addr, end) <= 0)
 		return 0;
 	if (NC_OPT(verbosity))
 		nc_on_shim_stack(log_own, (void *)c);
