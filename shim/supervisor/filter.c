@@ -174,6 +174,15 @@ int nc_sv_install_filter(int no_new_privs, const char **stage)
 	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	*stage = "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)";
-	long fd = syscall(SYS_seccomp, NC_SECCOMP_SET_MODE_FILTER, NC_SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	/* SPEC_ALLOW: a kernel whose speculative store bypass mitigation is
+	 * "seccomp" (the default before 5.16) would otherwise turn it on for the
+	 * whole tree, a slowdown of every load and store in it. This filter is for
+	 * finding clobbers, not a sandbox: the program runs as it would without
+	 * it. A kernel or a seccomp emulation that does not know the flag says
+	 * EINVAL: then without it. */
+	long fd = syscall(SYS_seccomp, NC_SECCOMP_SET_MODE_FILTER,
+			  NC_SECCOMP_FILTER_FLAG_NEW_LISTENER | NC_SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fp);
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_seccomp, NC_SECCOMP_SET_MODE_FILTER, NC_SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
 	return fd < 0 ? -errno : (int)fd;
 }

@@ -161,6 +161,26 @@ sv_run --supervise -- env -i "$T/clobber" own-anon
 sv_expect "supervise: coverage: a process whose last image ran without the shim (env -i) is supervised only" \
 	eval '[ $rc = 0 ] && [ "$(tail -1 <<<"$lerr")" = "noclobber: coverage: 1 process ran: 0 with the shim, 1 supervised only" ]'
 
+# --- speculation: the filter turns no mitigation on ---------------------------------
+# A kernel whose store bypass mitigation is "seccomp" (the default before 5.16)
+# turns it on for every process that installs a filter without SPEC_ALLOW: a
+# slowdown of the whole tree. The status line must not change; and since on a
+# kernel with another mode it would not change either way, the flag itself is
+# checked in the seccomp() call.
+if [ $sv_ok = 1 ] && command -v strace >/dev/null; then
+	spec_plain=$(grep '^Speculation_Store_Bypass:' /proc/self/status)
+	run_c strace -f -e trace=seccomp -o "$TMP/sv-spec.strace" "$L" --quiet --supervise -- grep '^Speculation_Store_Bypass:' /proc/self/status
+	why="$why
+strace: $(cat "$TMP/sv-spec.strace")"
+	expect "supervise: the filter leaves the store bypass mitigation as it was (installed with SECCOMP_FILTER_FLAG_SPEC_ALLOW)" \
+		eval '[ $rc = 0 ] && [ "$lout" = "$spec_plain" ] &&
+		      grep -q "seccomp(SECCOMP_SET_MODE_FILTER, .*SECCOMP_FILTER_FLAG_SPEC_ALLOW.*) = [0-9]" "$TMP/sv-spec.strace"'
+elif [ $sv_ok = 1 ]; then
+	skipped "supervise: the filter leaves the store bypass mitigation as it was" "strace is not installed"
+else
+	skipped "supervise: the filter leaves the store bypass mitigation as it was" "$sv_why"
+fi
+
 # --- seccomp() forbidden ----------------------------------------------------------
 rm -f "$TMP/sv-ran"
 [ $sv_ok = 1 ] && run_c "$T/no_seccomp" "$L" --supervise -- touch "$TMP/sv-ran"
