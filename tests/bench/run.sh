@@ -508,7 +508,7 @@ r=$(pmed "$SP1" "$SP0")
 j=$(judgement "$r" 1.02 "$(ratios "$SP1" "$SP0")")
 row "--supervise: mmap+munmap pair under the filter" "$(fmt "$(med $SP0)" 0) ns" "$(fmt "$(med $SP1)" 0) ns" \
 	"$(fmt "$r" 3)" - "<= 1.02" "${j%% *}" "${j#* }" "$TRIALS"
-note "--supervise rows: floor = the static program without the filter, with = under noclobber --supervise"
+note "--supervise rows: floor = the static program without the filter, with = under noclobber --supervise; the pair in the thread's CPU time (the filter runs in it; the wall clock adds waits for a CPU), the round trip in wall time"
 
 # ---- 6. memory ----------------------------------------------------------------------------
 say "memory: 1,000 mappings, one refused clobber"
