@@ -44,7 +44,7 @@ SHIM_LIBS := -ldl -pthread
 BUILD   := $(if $(filter native,$(TARGET)),build,build/$(TARGET))
 # shim/: the library's own part (the exported calls, the decision); shim/core/:
 # what it shares with the supervisor (policy, report, lookups, own set, table,
-# parser, raw calls), which the launcher links too (mk/launcher.mk).
+# parser, raw calls), which the launcher links too (below).
 SHIM_SRCS := $(wildcard shim/*.c shim/core/*.c)
 SHIM_HDRS := $(wildcard shim/*.h shim/core/*.h) shim/core/options.def
 SHIM_OBJS := $(patsubst shim/%.c,$(BUILD)/obj/%.o,$(SHIM_SRCS))
@@ -64,10 +64,9 @@ UNIT_CFLAGS := $(TEST_CFLAGS) $(SHIM_ARCH_FLAGS)
 EMU_LAUNCH := $(if $(filter i386 aarch64,$(TARGET)),$(BUILD)/emu/qemu-launch)
 
 .PHONY: all check demo clean tests
-# Further targets (install, bench, fuzz...) each live in their own file; the
-# default goal stays `all` whatever they define first.
--include $(wildcard mk/*.mk)
-include tests/bench/bench.mk
+# The benchmark and the fuzzers live with the tests, each in a file of its own;
+# the default goal stays `all` whatever they define first.
+include tests/bench/bench.mk tests/fuzz/fuzz.mk
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/libnoclobber.so
@@ -125,3 +124,125 @@ demo: $(BUILD)/libnoclobber.so $(BUILD)/tests/demo_libc $(EMU_LAUNCH)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- the launcher, build/noclobber ----
+# Its sources are in shim/launcher/, out of the library's $(wildcard shim/*.c);
+# it shares shim/core/tally.h (the count channel's format) with the shim.
+# libdir.c holds where `make install` put the library: "" here, and compiled
+# again with that path for the installed launcher (install, below).
+LAUNCHER_SRCS := $(filter-out shim/launcher/libdir.c,$(wildcard shim/launcher/*.c))
+LAUNCHER_OBJS := $(patsubst shim/launcher/%.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRCS))
+# The supervisor (--supervise, shim/supervisor/) runs in a process of the
+# launcher's and decides with the shim's core, shim/core/ (the policy, the
+# report and log lines, the lookups, the maps parser, the raw calls), compiled
+# again for the launcher's architecture into an archive. The library's own part,
+# shim/*.c (the exported calls and the decision), is not in it.
+SV_SRCS := $(wildcard shim/supervisor/*.c)
+SV_OBJS := $(patsubst shim/supervisor/%.c,$(BUILD)/launcher/sv/%.o,$(SV_SRCS))
+CORE_SRCS := $(wildcard shim/core/*.c)
+CORE_OBJS := $(patsubst shim/core/%.c,$(BUILD)/launcher/core/%.o,$(CORE_SRCS))
+CORE_CFLAGS := -std=gnu11 -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CFLAGS)
+LAUNCHER_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ishim -Ishim/core
+
+all: $(BUILD)/noclobber
+tests: $(BUILD)/noclobber
+
+$(BUILD)/launcher/%.o: shim/launcher/%.c $(wildcard shim/launcher/*.h) shim/core/tally.h shim/supervisor/supervisor.h Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
+
+$(BUILD)/launcher/sv/%.o: shim/supervisor/%.c $(wildcard shim/supervisor/*.h) $(wildcard shim/core/*.h) Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
+
+$(BUILD)/launcher/core/%.o: shim/core/%.c $(wildcard shim/core/*.h) shim/core/options.def Makefile
+	@mkdir -p $(@D)
+	@echo "  CC      $< (core, for the supervisor)"
+	@$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/launcher/libnccore.a: $(CORE_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/noclobber: $(LAUNCHER_OBJS) $(SV_OBJS) $(BUILD)/launcher/libnccore.a shim/launcher/libdir.c
+	@echo "  LD      $@"
+	@$(CC) $(LAUNCHER_CFLAGS) $(LAUNCHER_OBJS) $(SV_OBJS) shim/launcher/libdir.c $(BUILD)/launcher/libnccore.a -o $@
+
+# ---- `make install` and `make uninstall` ----
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=/staging/root]
+#   make uninstall [PREFIX=...] [DESTDIR=...]
+#
+# Installs exactly these files:
+#   $(LIBDIR)/libnoclobber.so          (LIBDIR = $(PREFIX)/lib)
+#   $(BINDIR)/noclobber                (BINDIR = $(PREFIX)/bin; the launcher, with LIBDIR built in)
+#   $(BINDIR)/noclobber-report
+#   $(MAN7DIR)/noclobber.7             (MAN7DIR = $(MANDIR)/man7, MANDIR = $(PREFIX)/share/man)
+#   $(MAN7DIR)/libnoclobber.7          (.so links to noclobber.7, so that `man libnoclobber`
+#   $(MAN1DIR)/noclobber-report.1       and `man noclobber-report` open it too)
+# and, when DESTDIR is empty, runs ldconfig, so that LD_PRELOAD=libnoclobber.so
+# finds the library by its bare name (/usr/local/lib is in the loader's search
+# path through /etc/ld.so.conf.d/). `make uninstall` removes those files and
+# nothing else, and runs ldconfig again so that the cache forgets the library.
+#
+# Every path reaches the shell through the environment, never pasted into a
+# command line: a space, a quote, & or ; in DESTDIR or PREFIX stays part of
+# the name. The installed launcher finds the library as ../lib/libnoclobber.so
+# next to itself (so a DESTDIR tree works as it is), else in LIBDIR.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+MANDIR  ?= $(PREFIX)/share/man
+MAN1DIR ?= $(MANDIR)/man1
+MAN7DIR ?= $(MANDIR)/man7
+INSTALL ?= install
+
+.PHONY: install uninstall
+
+install uninstall: export NC_DESTDIR = $(DESTDIR)
+install uninstall: export NC_LIBDIR = $(LIBDIR)
+install uninstall: export NC_LIB = $(DESTDIR)$(LIBDIR)
+install uninstall: export NC_BIN = $(DESTDIR)$(BINDIR)
+install uninstall: export NC_MAN1 = $(DESTDIR)$(MAN1DIR)
+install uninstall: export NC_MAN7 = $(DESTDIR)$(MAN7DIR)
+
+# ldconfig, where it exists, when installing to the running system.
+nc_ldconfig = if [ -z "$$NC_DESTDIR" ]; then \
+		ldc=$$(PATH="$$PATH:/sbin:/usr/sbin" command -v ldconfig); \
+		if [ -n "$$ldc" ]; then \
+			echo "$$ldc"; \
+			"$$ldc" || echo "warning: ldconfig failed; run it as root so that the loader's cache knows $$NC_LIBDIR"; \
+		fi; \
+	fi
+
+install: $(BUILD)/libnoclobber.so $(BUILD)/noclobber shim/launcher/libdir.c scripts/noclobber-report docs/noclobber.7
+	@set -e; \
+	nl=$$(printf '\nx'); nl=$${nl%x}; \
+	case "$$NC_LIBDIR" in *"$$nl"*) echo "LIBDIR must be one line: it is built into the launcher" >&2; exit 1;; esac; \
+	$(INSTALL) -d -m 755 "$$NC_LIB" "$$NC_BIN" "$$NC_MAN1" "$$NC_MAN7"; \
+	echo "  INSTALL $$NC_LIB/libnoclobber.so"; \
+	$(INSTALL) -m 644 $(BUILD)/libnoclobber.so "$$NC_LIB/libnoclobber.so"; \
+	echo "  LD      $$NC_BIN/noclobber (library in $$NC_LIBDIR)"; \
+	esc=$$(printf '%s' "$$NC_LIBDIR" | sed 's/[\\"]/\\&/g'); \
+	$(CC) $(LAUNCHER_CFLAGS) "-DNC_INSTALLED_LIBDIR=\"$$esc\"" $(LAUNCHER_OBJS) $(SV_OBJS) shim/launcher/libdir.c \
+		$(BUILD)/launcher/libnccore.a -o "$$NC_BIN/noclobber.tmp"; \
+	chmod 755 "$$NC_BIN/noclobber.tmp"; \
+	mv -f "$$NC_BIN/noclobber.tmp" "$$NC_BIN/noclobber"; \
+	echo "  INSTALL $$NC_BIN/noclobber-report"; \
+	$(INSTALL) -m 755 scripts/noclobber-report "$$NC_BIN/noclobber-report"; \
+	echo "  INSTALL $$NC_MAN7/noclobber.7, libnoclobber.7, $$NC_MAN1/noclobber-report.1"; \
+	$(INSTALL) -m 644 docs/noclobber.7 "$$NC_MAN7/noclobber.7"; \
+	printf '.so man7/noclobber.7\n' >"$$NC_MAN7/libnoclobber.7"; \
+	printf '.so man7/noclobber.7\n' >"$$NC_MAN1/noclobber-report.1"; \
+	chmod 644 "$$NC_MAN7/libnoclobber.7" "$$NC_MAN1/noclobber-report.1"; \
+	$(nc_ldconfig)
+
+uninstall:
+	@echo "  RM      $$NC_LIB/libnoclobber.so, $$NC_BIN/noclobber, noclobber-report, the pages"
+	@rm -f -- "$$NC_LIB/libnoclobber.so" "$$NC_BIN/noclobber" "$$NC_BIN/noclobber-report" \
+		"$$NC_MAN7/noclobber.7" "$$NC_MAN7/libnoclobber.7" "$$NC_MAN1/noclobber-report.1"
+	@$(nc_ldconfig)

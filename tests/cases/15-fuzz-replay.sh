@@ -1,4 +1,4 @@
-# The fuzz corpus (fuzz/corpus/, plus the big seeds fuzz/make-seeds.sh writes to
+# The fuzz corpus (tests/fuzz/corpus/, plus the big seeds tests/fuzz/make-seeds.sh writes to
 # build/fuzz/seeds-maps) replayed through both fuzz targets, built with ASan and
 # UBSan by the compiler of this run: any input that crashes, reads out of
 # bounds, or breaks a target's checks (a table out of order, an error that is
@@ -16,7 +16,7 @@ for fz_t in maps options; do
 	why="$(nm "$fz_bin" 2>&1 | grep -c -e __asan_init -e __ubsan_handle) sanitizer symbols"
 	expect "fuzz replay [$fz_t]: the replayer is built with ASan and UBSan" \
 		eval 'nm "$fz_bin" | grep -q __asan_init && nm "$fz_bin" | grep -q __ubsan_handle'
-	fz_in=("fuzz/corpus/$fz_t")
+	fz_in=("tests/fuzz/corpus/$fz_t")
 	[ $fz_t = maps ] && fz_in+=("$BUILD/fuzz/seeds-maps")
 	fz_n=$(fz_count "${fz_in[@]}")
 	out=$(timeout 600 "$fz_bin" "${fz_in[@]}" 2>&1)

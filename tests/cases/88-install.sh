@@ -1,4 +1,4 @@
-# make install / make uninstall (mk/install.mk), into a DESTDIR or a PREFIX under
+# make install / make uninstall (Makefile), into a DESTDIR or a PREFIX under
 # $TMP, never the real /usr/local: exactly six files with sane modes (the
 # library, the launcher, the report, the page and its two aliases), removed
 # exactly by uninstall; the installed launcher finds the installed library;
@@ -180,10 +180,11 @@ else
 fi
 nc_make uninstall DESTDIR="$qdest" PREFIX="$qpfx"
 
-# `make` alone still builds the library: the included file does not take over the default goal.
+# `make` alone still builds the library: the files it includes (tests/bench/bench.mk,
+# tests/fuzz/fuzz.mk) do not take over the default goal.
 goal=$(make -pq 2>/dev/null | sed -n 's/^\.DEFAULT_GOAL := //p' | tail -1)
-why="default goal: $goal (a file in mk/ defines a rule before the Makefile's 'all' and does not keep the goal)"
-expect "make: the default goal is still all (no mk/*.mk takes it over)" test "$goal" = all
+why="default goal: $goal (an included .mk file defines a rule before the Makefile's 'all' and does not keep the goal)"
+expect "make: the default goal is still all (no included .mk file takes it over)" test "$goal" = all
 
 # The man page: renders without warnings.
 if command -v groff >/dev/null; then

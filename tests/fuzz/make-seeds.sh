@@ -6,7 +6,7 @@ set -eu
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
-for f in "$here"/../tests/maps/*.maps; do
+for f in "$here"/../maps/*.maps; do
 	{ printf '\x3f\xff'; cat "$f"; } >"$out/$(basename "$f")"
 done
 {

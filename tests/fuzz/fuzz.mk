@@ -1,3 +1,4 @@
+# tests/fuzz/fuzz.mk - included by the Makefile.
 # Fuzzing the two parsers that read untrusted text: /proc/self/maps and
 # NOCLOBBER_OPTIONS.
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer (clang), each target in turn
@@ -20,29 +21,29 @@ FUZZ_DEPS_options := $(addprefix shim/core/,options.c fmt.c sys.c)
 
 .PHONY: fuzz fuzz-replay fuzz-seeds
 
-$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(SHIM_HDRS)
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(SHIM_HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@ (ASan, UBSan)"
-	@$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $< fuzz/replay.c $(FUZZ_DEPS_$*) -o $@
+	@$(CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $< tests/fuzz/replay.c $(FUZZ_DEPS_$*) -o $@
 
-$(BUILD)/fuzz/libfuzzer_%: fuzz/fuzz_%.c $(SHIM_HDRS)
+$(BUILD)/fuzz/libfuzzer_%: tests/fuzz/fuzz_%.c $(SHIM_HDRS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $< $(FUZZ_DEPS_$*) -o $@
 
 fuzz-seeds:
-	@bash fuzz/make-seeds.sh $(BUILD)/fuzz/seeds-maps
+	@bash tests/fuzz/make-seeds.sh $(BUILD)/fuzz/seeds-maps
 
 tests: $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS)) fuzz-seeds
 
 fuzz-replay: $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS)) fuzz-seeds
-	$(BUILD)/fuzz/replay_maps fuzz/corpus/maps $(BUILD)/fuzz/seeds-maps
-	$(BUILD)/fuzz/replay_options fuzz/corpus/options
+	$(BUILD)/fuzz/replay_maps tests/fuzz/corpus/maps $(BUILD)/fuzz/seeds-maps
+	$(BUILD)/fuzz/replay_options tests/fuzz/corpus/options
 
 fuzz: $(patsubst %,$(BUILD)/fuzz/libfuzzer_%,$(FUZZ_TARGETS)) fuzz-seeds
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
-		seeds=fuzz/corpus/$$t; [ $$t = maps ] && seeds="$$seeds $(BUILD)/fuzz/seeds-maps"; \
+		seeds=tests/fuzz/corpus/$$t; [ $$t = maps ] && seeds="$$seeds $(BUILD)/fuzz/seeds-maps"; \
 		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 		$(BUILD)/fuzz/libfuzzer_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=1100000 \
 			-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$t- \
