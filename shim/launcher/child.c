@@ -77,6 +77,29 @@ static int has_sys_admin(void)
 
 /* Install the filter and hand its listener to the supervisor; on failure,
  * the report says which call failed. */
+/* The listener goes from the command's process to the supervisor's as
+ * SCM_RIGHTS on one byte: the message, for sending and for receiving. */
+struct fd_message {
+	char byte;
+	union { /* aligned for the cmsghdr in it */
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov;
+	struct msghdr m;
+};
+
+static void fd_message_init(struct fd_message *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->iov.iov_base = &f->byte;
+	f->iov.iov_len = 1;
+	f->m.msg_iov = &f->iov;
+	f->m.msg_iovlen = 1;
+	f->m.msg_control = f->ctl.buf;
+	f->m.msg_controllen = sizeof(f->ctl.buf);
+}
+
 static int supervise_child(struct report *r)
 {
 	const char *stage;
@@ -87,22 +110,14 @@ static int supervise_child(struct report *r)
 		snprintf(r->stage, sizeof(r->stage), "%s", stage);
 		return -1;
 	}
-	char ctl[CMSG_SPACE(sizeof(int))];
-	memset(ctl, 0, sizeof(ctl));
-	char byte = 0;
-	struct iovec iov = {&byte, 1};
-	struct msghdr m;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = ctl;
-	m.msg_controllen = sizeof(ctl);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	struct fd_message msg;
+	fd_message_init(&msg);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg.m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sv_sock, &m, 0) < 0) {
+	if (sendmsg(sv_sock, &msg.m, 0) < 0) {
 		r->filter = 1;
 		r->err = errno;
 		snprintf(r->stage, sizeof(r->stage), "sendmsg (the listener to the supervisor)");
@@ -129,18 +144,12 @@ static void supervisor_process(struct nc_launch *l, int sock, int channel, pid_t
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != launcher)
 		_exit(EX_BAD);
-	char byte, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m;
-	memset(&m, 0, sizeof(m));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = ctl;
-	m.msg_controllen = sizeof(ctl);
+	struct fd_message msg;
+	fd_message_init(&msg);
 	ssize_t n;
-	while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while ((n = recvmsg(sock, &msg.m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : 0;
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg.m) : 0;
 	if (!c || c->cmsg_type != SCM_RIGHTS)
 		_exit(0);
 	close(sock);
