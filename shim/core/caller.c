@@ -111,44 +111,95 @@ static void find_symbol(long pid, uintptr_t bias, uintptr_t dyn, struct nc_calle
 	out->sym_offset = out->pc - bias - best;
 }
 
+/* A module's file, for another process (the supervisor's): its ELF header,
+ * checked to be of our class with section headers we can read. -1 if none. */
+static long open_elf(const struct nc_vma *m, ElfW(Ehdr) *eh)
+{
+	if (m->name[0] != '/' || m->deleted || m->name_truncated)
+		return -1;
+	long fd = nc_sys_open(m->name, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (nc_sys_pread((int)fd, eh, sizeof(*eh), 0) != (long)sizeof(*eh) || eh->e_ident[0] != 0x7f ||
+	    eh->e_ident[1] != 'E' || eh->e_ident[4] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+	    eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shnum > 4096) {
+		nc_sys_close((int)fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The first section header that want() accepts, into *out: 1, or 0. Read in
+ * chunks of 16 with pread. */
+static int find_section(long fd, const ElfW(Ehdr) *eh, int (*want)(long fd, const ElfW(Ehdr) *eh, const ElfW(Shdr) *sh),
+			ElfW(Shdr) *out)
+{
+	ElfW(Shdr) sh[16];
+	for (unsigned i = 0; i < eh->e_shnum; i += 16) {
+		unsigned k = eh->e_shnum - i < 16 ? eh->e_shnum - i : 16;
+		if (nc_sys_pread((int)fd, sh, k * sizeof(sh[0]), (long long)(eh->e_shoff + i * sizeof(sh[0]))) !=
+		    (long)(k * sizeof(sh[0])))
+			return 0;
+		for (unsigned j = 0; j < k; j++)
+			if (want(fd, eh, &sh[j])) {
+				*out = sh[j];
+				return 1;
+			}
+	}
+	return 0;
+}
+
+static int is_symtab(long fd, const ElfW(Ehdr) *eh, const ElfW(Shdr) *sh)
+{
+	(void)fd, (void)eh;
+	return sh->sh_type == SHT_SYMTAB && sh->sh_entsize == sizeof(ElfW(Sym));
+}
+
+static int is_eh_frame(long fd, const ElfW(Ehdr) *eh, const ElfW(Shdr) *sh)
+{
+	static const char want[] = ".eh_frame";
+	ElfW(Shdr) names;
+	char got[sizeof(want)];
+	return sh->sh_type == SHT_PROGBITS && sh->sh_addr && eh->e_shstrndx < eh->e_shnum &&
+	       nc_sys_pread((int)fd, &names, sizeof(names), (long long)(eh->e_shoff + eh->e_shstrndx * sizeof(names))) ==
+		       (long)sizeof(names) &&
+	       sh->sh_name < names.sh_size &&
+	       nc_sys_pread((int)fd, got, sizeof(got), (long long)(names.sh_offset + sh->sh_name)) == (long)sizeof(got) &&
+	       !__builtin_memcmp(got, want, sizeof(want));
+}
+
+int nc_module_eh_frame(const struct nc_vma *m, uintptr_t bias, uintptr_t *at, uintptr_t *size)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Shdr) sh;
+	long fd = open_elf(m, &eh);
+	if (fd < 0)
+		return 0;
+	int found = find_section(fd, &eh, is_eh_frame, &sh);
+	nc_sys_close((int)fd);
+	if (!found)
+		return 0;
+	*at = bias + sh.sh_addr;
+	*size = sh.sh_size;
+	return 1;
+}
+
 /* For another process (the supervisor's): the symbol from the module's file,
  * its .symtab, where it has no dynamic one (a static program). The file is
  * read with pread in bounded chunks, as the dynamic table is read from memory. */
 static void file_symbol(uintptr_t bias, struct nc_caller *out)
 {
-	const struct nc_vma *m = &out->module;
-	if (m->name[0] != '/' || m->deleted || m->name_truncated)
-		return;
-	long fd = nc_sys_open(m->name, O_RDONLY | O_CLOEXEC, 0);
+	ElfW(Ehdr) eh;
+	ElfW(Shdr) symtab, str;
+	long fd = open_elf(&out->module, &eh);
 	if (fd < 0)
 		return;
-	ElfW(Ehdr) eh;
-	ElfW(Shdr) sh[16];
-	ElfW(Off) symoff = 0, stroff = 0;
-	ElfW(Xword) symsize = 0, strsize = 0;
-	if (nc_sys_pread((int)fd, &eh, sizeof(eh), 0) != (long)sizeof(eh) || eh.e_ident[0] != 0x7f ||
-	    eh.e_ident[1] != 'E' || eh.e_ident[4] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
-	    eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shnum > 4096)
+	if (!find_section(fd, &eh, is_symtab, &symtab) || symtab.sh_link >= eh.e_shnum ||
+	    nc_sys_pread((int)fd, &str, sizeof(str), (long long)(eh.e_shoff + symtab.sh_link * sizeof(str))) !=
+		    (long)sizeof(str))
 		goto out;
-	for (unsigned i = 0; i < eh.e_shnum && !symoff; i += 16) {
-		unsigned k = eh.e_shnum - i < 16 ? eh.e_shnum - i : 16;
-		if (nc_sys_pread((int)fd, sh, k * sizeof(sh[0]), (long long)(eh.e_shoff + i * sizeof(sh[0]))) !=
-		    (long)(k * sizeof(sh[0])))
-			goto out;
-		for (unsigned j = 0; j < k; j++)
-			if (sh[j].sh_type == SHT_SYMTAB && sh[j].sh_entsize == sizeof(ElfW(Sym))) {
-				ElfW(Shdr) str;
-				if (sh[j].sh_link >= eh.e_shnum ||
-				    nc_sys_pread((int)fd, &str, sizeof(str),
-						 (long long)(eh.e_shoff + sh[j].sh_link * sizeof(str))) != (long)sizeof(str))
-					goto out;
-				symoff = sh[j].sh_offset, symsize = sh[j].sh_size;
-				stroff = str.sh_offset, strsize = str.sh_size;
-				break;
-			}
-	}
-	if (!symoff)
-		goto out;
+	ElfW(Off) symoff = symtab.sh_offset, stroff = str.sh_offset;
+	ElfW(Xword) symsize = symtab.sh_size, strsize = str.sh_size;
 	uintptr_t want = out->pc - 1 - bias, best = 0;
 	uint32_t best_name = 0;
 	int have = 0;
@@ -336,9 +387,9 @@ static int module_layout(long pid, uintptr_t pc, const struct nc_vma *m, struct 
 	return 1;
 }
 
-int nc_module_layout(uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l)
+int nc_module_layout(long pid, uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l)
 {
-	return module_layout(0, pc, m, l);
+	return module_layout(pid, pc, m, l);
 }
 
 /* The load bias (the program's own first), then the symbol from the dynamic table. */

@@ -22,11 +22,16 @@ struct nc_caller {
 
 void nc_caller_describe(struct nc_vmas *s, uintptr_t pc, struct nc_caller *out);
 /* Where the module holding pc (in mapping m) was loaded, its dynamic section
- * and its .eh_frame_hdr (0 where it has none), from its ELF headers. 1 = found. */
+ * and its .eh_frame_hdr (0 where it has none), from its ELF headers, in
+ * process pid (0: this one). 1 = found. */
 struct nc_module_layout {
 	uintptr_t bias, dyn, eh_frame_hdr;
 };
-int nc_module_layout(uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l);
+int nc_module_layout(long pid, uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l);
+/* Where the module mapped at m (loaded at bias) has its .eh_frame, from the
+ * section headers of its file: for a module without .eh_frame_hdr (a program
+ * linked with gcc -static), in another process (the supervisor's). 1 = found. */
+int nc_module_eh_frame(const struct nc_vma *m, uintptr_t bias, uintptr_t *at, uintptr_t *size);
 /* Fork: the cache's lock may have been held by a thread the child lacks. */
 void nc_caller_after_fork_child(void);
 

@@ -122,13 +122,11 @@ static void gather_stack(struct nc_facts *f, struct nc_vmas *s, const struct nc_
 	if (!want)
 		return;
 	uintptr_t pcs[NC_STACK_MAX];
-	if (s->target) { /* another process: the calling instruction alone, no walk of its stack */
-		pcs[0] = call->caller_pc;
-		f->frames = 1;
-	} else {
-		f->frames = nc_unwind(s, &call->ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
-				      &f->frames_more);
-	}
+	struct nc_unwind_ctx ctx = call->ctx;
+	if (!ctx.valid && call->lazy_ctx)
+		call->lazy_ctx(call, &ctx);
+	f->frames = nc_unwind(s, &ctx, call->caller_pc, pcs, want < NC_STACK_MAX ? (int)want : NC_STACK_MAX,
+			      &f->frames_more);
 	for (int i = 0; i < f->frames; i++) {
 		struct nc_caller c;
 		struct nc_frame *o = &f->frame[i];

@@ -27,6 +27,9 @@ struct nc_call {
 	uintptr_t caller_pc;
 	uintptr_t caller_sp; /* where the caller's stack is (the slow path runs on another) */
 	struct nc_unwind_ctx ctx; /* the door's registers, for stack=N */
+	/* Or, where getting them costs system calls (the supervisor, about
+	 * another process), what fills them only when a line is written. */
+	void (*lazy_ctx)(const struct nc_call *c, struct nc_unwind_ctx *ctx);
 };
 
 enum nc_event {

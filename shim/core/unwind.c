@@ -71,8 +71,9 @@ _Static_assert(offsetof(struct nc_unwind_ctx, r) == 0, "ctx layout");
 #define NMOD 8
 
 struct mod {
-	uintptr_t lo, hi; /* the executable mapping */
-	uintptr_t hdr;    /* .eh_frame_hdr, 0 if none */
+	uintptr_t lo, hi;     /* the executable mapping */
+	uintptr_t hdr;        /* .eh_frame_hdr, 0 if none */
+	uintptr_t eh, eh_end; /* else .eh_frame, searched record by record (another process's) */
 };
 
 struct walk {
@@ -86,6 +87,12 @@ struct walk {
 	struct mod mod[NMOD];
 };
 
+/* From the process the walk is about: this one, or the supervisor's target. */
+static int mem(struct walk *w, uintptr_t a, void *out, size_t n)
+{
+	return nc_mem_read_in(nc_vmas_target_pid(w->s), a, out, n);
+}
+
 static int rd(struct walk *w, uintptr_t a, void *out, size_t n)
 {
 	uintptr_t base = a & ~(uintptr_t)(BLK - 1);
@@ -98,14 +105,14 @@ static int rd(struct walk *w, uintptr_t a, void *out, size_t n)
 				return 0;
 			}
 		unsigned k = w->next_blk++ % NBLK;
-		w->b[k].ok = nc_mem_read(base, w->b[k].d, BLK) == 0;
+		w->b[k].ok = mem(w, base, w->b[k].d, BLK) == 0;
 		w->b[k].base = base;
 		if (w->b[k].ok) {
 			__builtin_memcpy(out, w->b[k].d + (a - base), n);
 			return 0;
 		}
 	}
-	return nc_mem_read(a, out, n) ? -1 : 0;
+	return mem(w, a, out, n) ? -1 : 0;
 }
 
 static int rd_word(struct walk *w, uintptr_t a, uintptr_t *v) { return rd(w, a, v, sizeof(*v)); }
@@ -124,7 +131,14 @@ static const struct mod *module_of(struct walk *w, uintptr_t pc)
 	m->lo = v.start;
 	m->hi = v.end;
 	struct nc_module_layout l;
-	m->hdr = nc_module_layout(pc, &v, &l) ? l.eh_frame_hdr : 0;
+	int laid = nc_module_layout(nc_vmas_target_pid(w->s), pc, &v, &l);
+	m->hdr = laid ? l.eh_frame_hdr : 0;
+	m->eh = m->eh_end = 0;
+	uintptr_t size;
+	/* gcc -static links without .eh_frame_hdr: the supervisor, which may
+	 * open files, finds .eh_frame by the file's section headers. */
+	if (laid && !m->hdr && w->s->target && nc_module_eh_frame(&v, l.bias, &m->eh, &size))
+		m->eh_end = m->eh + size;
 	return m;
 }
 
@@ -485,6 +499,39 @@ static int run_cfi(const struct cie *ci, struct cur c, uintptr_t loc, uintptr_t 
 	return c.bad ? -1 : 0;
 }
 
+/* The FDE covering target, from the records of .eh_frame in order: its
+ * address, or 0. For a module without .eh_frame_hdr; a read per 256 bytes, and
+ * at most 100,000 records. Its own buffer for the CIE: not inlined into
+ * step(), whose frame must stay small on the shim's paths. */
+static __attribute__((noinline)) uintptr_t scan_fde(struct walk *w, const struct mod *m, uintptr_t target)
+{
+	unsigned char cbuf[ENTRY_MAX];
+	uintptr_t cie_at = 0;
+	struct cie ci;
+	uintptr_t a = m->eh;
+	for (int n = 0; n < 100000 && a + 8 <= m->eh_end; n++) {
+		uint32_t head[2]; /* length, CIE id (0) or the distance back to the FDE's CIE */
+		if (rd(w, a, head, 8) || head[0] == 0 || head[0] == 0xffffffffu)
+			return 0;
+		if (head[1]) {
+			uintptr_t cie = a + 4 - head[1];
+			if (cie != cie_at && parse_cie(w, cie, cbuf, &ci))
+				return 0;
+			cie_at = cie;
+			unsigned char f[2 * sizeof(uintptr_t) + 8];
+			if (rd(w, a + 8, f, sizeof(f)))
+				return 0;
+			struct cur c = {f, f + sizeof(f), a + 8, 0};
+			uintptr_t begin = enc_ptr(&c, ci.fde_enc, 0);
+			uintptr_t range = enc_ptr(&c, (unsigned char)(ci.fde_enc & 0x0f), 0);
+			if (!c.bad && target >= begin && target - begin < range)
+				return a;
+		}
+		a += 4 + (uintptr_t)head[0];
+	}
+	return 0;
+}
+
 /* The signal return trampolines the kernel's frames return to (glibc's and
  * musl's restorers, the aarch64 vdso's): the pc's code bytes say it. */
 static int sigreturn_frame(struct walk *w, uintptr_t *r)
@@ -550,13 +597,14 @@ static int step(struct walk *w, uintptr_t *r, unsigned long long *valid, int *ex
 	struct cie ci;
 	uint32_t id;
 	int sig = 0;
-	uintptr_t begin = 0, range = 0, fde = memo_get(target);
+	/* The memo is this process's: another one's modules lie elsewhere. */
+	uintptr_t begin = 0, range = 0, fde = w->s->target ? 0 : memo_get(target);
 	for (int pass = fde ? 0 : 1; pass < 2; pass++) {
 		if (pass == 1) {
 			const struct mod *m = module_of(w, target);
 			if (!m)
 				return 0;
-			fde = m->hdr ? find_fde(w, m->hdr, target) : 0;
+			fde = m->hdr ? find_fde(w, m->hdr, target) : m->eh ? scan_fde(w, m, target) : 0;
 		}
 		if (fde && (record(w, fde, fbuf, &c, &id) || !id || parse_cie(w, fde + 4 - id, cbuf, &ci))) {
 			fde = 0;
@@ -569,7 +617,7 @@ static int step(struct walk *w, uintptr_t *r, unsigned long long *valid, int *ex
 				fde = 0;
 				continue;
 			}
-			if (pass == 1)
+			if (pass == 1 && !w->s->target)
 				memo_put(target, fde);
 		}
 		break;
@@ -667,6 +715,8 @@ int nc_unwind(struct nc_vmas *s, const struct nc_unwind_ctx *ctx, uintptr_t firs
 #else
 	unsigned long long valid = 0xfULL << 4 | 1ULL << 3 | 1ULL << NC_UNW_PC;
 #endif
+	if (ctx->sp_pc_only)
+		valid = 1ULL << NC_UNW_SP | 1ULL << NC_UNW_PC;
 	int exact = 0, n = 0, budget = 20000; /* CFI instructions, all frames together */
 	/* The shim's own frames first (a door and the exported function), up to the caller. */
 	for (int skip = 0; r[NC_UNW_PC] != first_pc; skip++)

@@ -36,10 +36,15 @@
 #endif
 
 /* The registers of the function that called nc_unwind_capture, as they are
- * when it returns: the callee-saved ones, the stack pointer and the pc. */
+ * when it returns: the callee-saved ones, the stack pointer and the pc. Or,
+ * for another process's thread stopped in a system call (the supervisor reads
+ * them from /proc/PID/syscall), its stack pointer and pc alone: sp_pc_only,
+ * and the walk goes on as far as frames are found from those (a frame whose
+ * CFA is kept in another register, a frame pointer, ends it). */
 struct nc_unwind_ctx {
 	uintptr_t r[NC_UNW_REGS ? NC_UNW_REGS : 1];
 	int valid; /* 0: not captured (stack=0, or an architecture without a walker) */
+	int sp_pc_only;
 };
 
 /* Capture the caller's registers into *ctx. Its frame must still be live when
@@ -49,8 +54,9 @@ void nc_unwind_capture(struct nc_unwind_ctx *ctx);
 #define NC_STACK_MAX 32
 
 struct nc_vmas;
-/* Walk from ctx; frames start at the one whose pc is first_pc (the shim's own
- * frames above it are skipped), innermost first, at most max of them, into
+/* Walk from ctx, in the process the session s is about (its memory read with
+ * process_vm_readv); frames start at the one whose pc is first_pc (the shim's
+ * own frames above it are skipped), innermost first, at most max of them, into
  * pcs. Returns how many; at least first_pc alone if the walk cannot reach it.
  * *more is set when the walk stopped at max with frames left. */
 int nc_unwind(struct nc_vmas *s, const struct nc_unwind_ctx *ctx, uintptr_t first_pc, uintptr_t *pcs, int max,

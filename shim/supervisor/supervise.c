@@ -328,6 +328,50 @@ static int loader_layout(struct nc_vmas *s, const struct nc_call *c, const struc
 	return n > 0;
 }
 
+/* The notification being decided, for stack_of. */
+static const struct nc_seccomp_notif *deciding;
+static long deciding_tgid;
+
+/* stack=N, when a line is written: where the calling thread's stack is, for
+ * the walk (unwind.h). The thread waits in the kernel for our answer, so
+ * /proc/PID/syscall shows its stack pointer and pc; they count only if that is
+ * the very call (its number and pc) and, read, the caller still waits (not a
+ * reused thread id). */
+static void stack_of(const struct nc_call *c, struct nc_unwind_ctx *ctx)
+{
+	(void)c;
+#if defined(__x86_64__) || defined(__aarch64__)
+	const struct nc_seccomp_notif *n = deciding;
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/syscall", deciding_tgid, (long)n->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t k = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (k <= 0)
+		return;
+	buf[k] = 0;
+	/* "NR ARG1 ... ARG6 SP PC" */
+	unsigned long long v[9];
+	char *at = buf, *end;
+	for (int i = 0; i < 9; i++, at = end) {
+		errno = 0;
+		v[i] = strtoull(at, &end, 0);
+		if (end == at || errno)
+			return;
+	}
+	if (v[0] != (unsigned long long)n->data.nr || v[8] != n->data.instruction_pointer || !id_valid(n->id))
+		return;
+	ctx->r[NC_UNW_SP] = (uintptr_t)v[7];
+	ctx->r[NC_UNW_PC] = (uintptr_t)v[8];
+	ctx->sp_pc_only = 1;
+	ctx->valid = 1;
+#else
+	(void)ctx;
+#endif
+}
+
 static int from_shim(const struct nc_vma *v)
 {
 	return cfg->have_lib && (v->perms & NC_PERM_X) && v->inode == cfg->lib_ino && v->dev_major == cfg->lib_major &&
@@ -368,6 +412,11 @@ static void on_call(const struct nc_seccomp_notif *n, enum nc_sv_door door, int 
 		return;
 	}
 	struct nc_vma code = v;
+	if (!c32) { /* the walker is for our own architecture */
+		deciding = n;
+		deciding_tgid = p->tgid;
+		c.lazy_ctx = stack_of;
+	}
 	uintptr_t end = nc_range_end(c.addr, c.len);
 	int taken = nc_vmas_find(&s, c.addr, 1, &v) == 1 && v.start < end;
 	if (taken && r == 1 && loader_layout(&s, &c, &code, p, c32))

@@ -32,6 +32,17 @@ for t in text stack heap; do
 		      lerr_has "^noclobber: refused mmap(.* program=static_clobber caller=[^ ]*static_clobber+0x[0-9a-f]* ([_a-z]*mmap[0-9]*+0x[0-9a-f]*) .*victims=1: [0-9a-f-]* [^ ]* [0-9a-f]* [^ ]*$k hint=" &&
 		      lerr_has "^noclobber: coverage: 1 process ran: 0 with the shim, 1 supervised only$"'
 done
+# The stack of another process: its thread waits in the kernel, so
+# /proc/PID/syscall gives its stack pointer and pc, and the walk reads its
+# memory; a static program has no .eh_frame_hdr (gcc -static asks for none):
+# its .eh_frame is found by the file's section headers.
+sv_run --supervise -- "$T/static_clobber" text
+sv_expect "supervise: static program: the stack is walked in the other process, through its .eh_frame (no .eh_frame_hdr): mmap, attempt_kept, attempt, main, libc's start" \
+	eval 'lerr_has "^noclobber: refused mmap(.* stack=[0-9]*: 0x[0-9a-f]* [^ ]*static_clobber+0x[0-9a-f]* ([_a-z]*mmap[0-9]*+0x[0-9a-f]*) | 0x[0-9a-f]* [^ ]*static_clobber+0x[0-9a-f]* (attempt_kept+0x[0-9a-f]*) | 0x[0-9a-f]* [^ ]*static_clobber+0x[0-9a-f]* (attempt+0x[0-9a-f]*) | 0x[0-9a-f]* [^ ]*static_clobber+0x[0-9a-f]* (main+0x[0-9a-f]*) | .*(__libc_start_main[_a-z]*+0x[0-9a-f]*) "'
+[ $sv_ok = 1 ] && run_c env NOCLOBBER_OPTIONS=stack=0 "$L" --supervise -- "$T/static_clobber" text
+sv_expect "supervise: stack=0: no stack field in the supervisor's line either" \
+	eval '[ "$(refused_line mmap)" = 1 ] && ! lerr_has "^noclobber: refused .* stack="'
+
 for t in none own; do
 	plain=$("$T/static_clobber" $t 2>&1)
 	plain_rc=$?
@@ -48,6 +59,8 @@ sv_expect "supervise: inline-assembly mmap over libc's text: missed by the prelo
 	eval '[ "$plain" = "raw: result=ok" ] && ! grep -q "^noclobber: refused" <<<"$plain_err" &&
 	      [ "$lout" = "raw: result=EEXIST" ] && [ $rc = 66 ] && [ "$(refused_line mmap)" = 1 ] &&
 	      lerr_has "^noclobber: refused mmap(.* program=raw_clobber caller=[^ ]*raw_clobber+0x[0-9a-f]* (main+0x[0-9a-f]*) .*victims=1: .*libc[.-][^ ]* (image)"'
+sv_expect "supervise: inline-assembly mmap: the stack from the system call instruction in main down to libc's start and _start" \
+	eval 'lerr_has "^noclobber: refused mmap(.* stack=[0-9]*: 0x[0-9a-f]* [^ ]*raw_clobber+0x[0-9a-f]* (main+0x[0-9a-f]*) | .*libc[.-][^ ]* (__libc_start_main+0x[0-9a-f]*) | 0x[0-9a-f]* [^ ]*raw_clobber+0x[0-9a-f]* (_start+0x[0-9a-f]*) neighbours="'
 
 # --- Go built with CGO_ENABLED=0: static, its own system calls ------------------
 sv_go=
