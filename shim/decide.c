@@ -255,9 +255,14 @@ NC_HOT long nc_do_mmap(struct nc_call *c, nc_mmap_fn next)
 	return r;
 }
 
-static long rebuild_here(void *why_p)
+/* On the shim's stack, signals blocked: see nc_own_rebuild_begin. */
+static long rebuild_here(void *unused)
 {
-	int why = *(int *)why_p;
+	(void)unused;
+	unsigned from;
+	int why = nc_own_rebuild_begin(&from);
+	if (!why)
+		return 0; /* another thread took it */
 	struct nc_vmas s;
 	struct nc_vma v;
 	nc_vmas_begin(&s, use_table());
@@ -265,11 +270,14 @@ static long rebuild_here(void *why_p)
 		if (nc_own_by_kind(&v))
 			nc_own_add(v.start, v.end);
 	nc_vmas_end(&s);
+	nc_own_rebuilt(from);
 	static const char *const cause[] = {
 		[NC_OWN_REBUILD_LONGJMP] = "a siglongjmp out of a signal handler cut short a change to",
+		[NC_OWN_REBUILD_CUT] = "a siglongjmp out of a signal handler cut short a call that maps or unmaps, unseen by",
 		[NC_OWN_REBUILD_QUEUE] = "signal handlers made more changes than could wait for",
 		[NC_OWN_REBUILD_PIECES] = "an unmap the kernel refused had too many pieces to put back into",
 		[NC_OWN_REBUILD_FORK] = "this child was forked from a signal handler that interrupted a change to",
+		[NC_OWN_REBUILD_FORK_DURING] = "this child was forked while another thread was rebuilding",
 	};
 	static int said[sizeof(cause) / sizeof(cause[0])];
 	if (why > 0 && why < (int)(sizeof(cause) / sizeof(cause[0])) && !__atomic_exchange_n(&said[why], 1, __ATOMIC_RELAXED)) {
@@ -284,11 +292,7 @@ static long rebuild_here(void *why_p)
 	return 0;
 }
 
-void nc_own_rebuild(int why, unsigned from)
-{
-	nc_on_shim_stack(rebuild_here, &why);
-	nc_own_rebuilt(from);
-}
+void nc_own_rebuild(void) { nc_on_shim_stack(rebuild_here, 0); }
 
 NC_HOT void nc_note_mapping(uintptr_t r, size_t len, int flags)
 {

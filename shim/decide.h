@@ -29,11 +29,11 @@ void nc_unmap_begin(void *addr, size_t len, struct nc_own_taken *t);
 /* What a successful mmap mapped at r is the program's own (and, made with
  * MAP_GROWSDOWN, what it grows into). */
 void nc_note_mapping(uintptr_t r, size_t len, int flags);
-/* The own set, when it could not follow a change (why: NC_OWN_REBUILD_*),
+/* The own set, when it could not follow a change (nc_own_rebuild_wanted),
  * made anew from what is mapped: every private anonymous mapping but the stack
  * and the heap counts as the program's own (what a process's memory looks like
  * without records). Said once in the log for each reason. */
-void nc_own_rebuild(int why, unsigned from); /* from: as nc_own_rebuild_wanted gave it */
+void nc_own_rebuild(void);
 /* Any mremap: MREMAP_FIXED ones are decided; the own set follows the move. */
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */

@@ -311,10 +311,16 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 	nc_init_options();
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 	if (in_shim > 0 && left_by_longjmp(here)) {
-		in_shim = 0;
+		/* Signals blocked: a handler that came while the lock we left is
+		 * still ours would take itself for outside the shim and wait for
+		 * it, or abandon it a second time. Only after, outside the shim. */
+		uint64_t old;
+		nc_signals_block(&old);
 		nc_own_abandoned();
 		nc_stack_abandoned();
 		nc_log_abandoned();
+		in_shim = 0;
+		nc_signals_restore(&old);
 	}
 	*prev = depth_up(here);
 	/* Between the fork handlers, this thread holds every lock and other
@@ -322,10 +328,8 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 	 * handler, another library's fork handler) goes to the kernel as it is. */
 	if (in_shim > 1 || nc_forking_here())
 		return 0;
-	unsigned from;
-	int why = nc_own_rebuild_wanted(&from);
-	if (why)
-		nc_own_rebuild(why, from);
+	if (nc_own_rebuild_wanted())
+		nc_own_rebuild();
 	return 1;
 }
 

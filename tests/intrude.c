@@ -375,6 +375,52 @@ static int longjmp_out(void)
 	return ok();
 }
 
+/* 4b: the same jump at a known point, every time: tests/intrude_lib/jump_lib.c,
+ * preloaded after the shim, raises SIGUSR2 in the shim's call to libc's mmap
+ * or munmap, after the shim's bookkeeping before the system call (for munmap:
+ * the range already taken out of its record). The page is still the program's
+ * own: replacing it afterwards must work as it does without the shim. */
+static sigjmp_buf cut_env;
+
+static void on_cut(int sig)
+{
+	(void)sig;
+	siglongjmp(cut_env, 1);
+}
+
+static int longjmp_cut(void)
+{
+	int *armed = dlsym(RTLD_DEFAULT, "intrude_jump_armed");
+	if (!armed)
+		return skip("tests/intrude_lib/jump_lib.c is not preloaded");
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cut;
+	sigaction(SIGUSR2, &sa, 0);
+	char *lo = mmap(0, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (lo == MAP_FAILED)
+		return fail("mmap");
+	static volatile int round;
+	for (round = 0; round < 2; round++) {
+		char *page = lo + round * pg;
+		if (!sigsetjmp(cut_env, 1)) {
+			*armed = round ? 2 : 1;
+			if (round)
+				munmap(page, pg);
+			else
+				mmap(page, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			return fail("the armed call returned");
+		}
+		/* Cut short before the kernel call: the page is there, and ours. */
+		if (mmap(page, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != page)
+			return fail(round ? "replacing the page whose munmap was cut short" :
+					    "replacing the page whose mmap was cut short");
+		page[0] = 1;
+	}
+	munmap(lo, 2 * pg);
+	return ok();
+}
+
 /* 5: small stacks. The paths run on a 16 KiB thread stack and on a SIGSTKSZ
  * alternate signal stack: a refused clobber of libc's text (only under the
  * shim: without it libc would be gone), a replacement of the program's own
@@ -1042,6 +1088,7 @@ int main(int argc, char **argv)
 		{"fork-in-handler", fork_in_handler},
 		{"sched-fifo", sched_fifo},
 		{"longjmp-out", longjmp_out},
+		{"longjmp-cut", longjmp_cut},
 		{"small-stack", small_stack},
 		{"stack-depth", stack_depth_case},
 		{"mremap-rlimit-as", mremap_rlimit_as},

@@ -36,11 +36,11 @@ static void unfollowed(int why)
 	__atomic_compare_exchange_n(&rebuild_reason, &none, why, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-int nc_own_rebuild_wanted(unsigned *from)
+int nc_own_rebuild_wanted(void) { return __atomic_load_n(&rebuild_reason, __ATOMIC_RELAXED) != 0; }
+
+int nc_own_rebuild_begin(unsigned *from)
 {
-	if (!__atomic_load_n(&rebuild_reason, __ATOMIC_RELAXED))
-		return 0;
-	int why = __atomic_exchange_n(&rebuild_reason, 0, __ATOMIC_ACQUIRE);
+	int why = __atomic_exchange_n(&rebuild_reason, 0, __ATOMIC_ACQ_REL);
 	*from = __atomic_load_n(&damaged, __ATOMIC_ACQUIRE);
 	return why;
 }
@@ -62,8 +62,7 @@ static int have_grows NC_HOT_DATA; /* a program that never asks for MAP_GROWSDOW
  * interrupted this thread inside the shim). A slot is claimed by moving tail,
  * filled, then marked with its sequence number; the holder of the lock applies
  * them before its own change. Every filled slot is applied, even past one that
- * is claimed but not yet filled (its handler interrupted in turn, by a signal
- * whose handler maps and unmaps too): a removal is queued before the kernel
+ * is claimed but not yet filled (another thread's handler, filling it now): a removal is queued before the kernel
  * frees the range, and must reach the set before another thread's record of
  * memory mapped there afterwards, or it would delete that record. Changes of
  * different slots in flight at once concern different ranges (one handler
@@ -78,13 +77,20 @@ static struct {
 } queue[QUEUE];
 static unsigned q_head NC_HOT_DATA, q_tail NC_HOT_DATA;
 
+/* Signals blocked from the claim to the fill: a handler jumping out in
+ * between (siglongjmp) would leave a slot claimed and never filled, and the
+ * head could never pass it. Two system calls, in a handler that interrupted
+ * the shim only. */
 static void enqueue(int op, uintptr_t start, uintptr_t end)
 {
+	uint64_t old;
+	nc_signals_block(&old);
 	unsigned t;
 	do {
 		t = __atomic_load_n(&q_tail, __ATOMIC_RELAXED);
 		if (t - __atomic_load_n(&q_head, __ATOMIC_ACQUIRE) >= QUEUE) {
 			unfollowed(NC_OWN_REBUILD_QUEUE);
+			nc_signals_restore(&old);
 			return;
 		}
 	} while (!__atomic_compare_exchange_n(&q_tail, &t, t + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
@@ -93,6 +99,7 @@ static void enqueue(int op, uintptr_t start, uintptr_t end)
 	queue[t % QUEUE].start = start;
 	queue[t % QUEUE].end = end;
 	__atomic_store_n(&queue[t % QUEUE].seq, t + 1, __ATOMIC_RELEASE);
+	nc_signals_restore(&old);
 }
 
 static void apply(int op, uintptr_t start, uintptr_t end)
@@ -140,6 +147,11 @@ void nc_own_abandoned(void)
 		nc_rset_clear(&set);
 		changing = 0;
 		unfollowed(NC_OWN_REBUILD_LONGJMP);
+	} else {
+		/* Cut off in a call that maps or unmaps, at any point: the kernel
+		 * may have mapped what was never recorded (the jump came as the
+		 * system call returned), or kept what was taken out before it. */
+		unfollowed(NC_OWN_REBUILD_CUT);
 	}
 	nc_mutex_abandoned(&lock);
 }
@@ -288,6 +300,11 @@ void nc_own_after_fork(int taken, int child)
 		return;
 	}
 	lock.word = 0;
+	/* Forked while another thread rebuilt the set: that thread is not here
+	 * to finish, and the request it took is to be made again. */
+	if (__atomic_load_n(&damaged, __ATOMIC_RELAXED) != __atomic_load_n(&rebuilt, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&rebuild_reason, __ATOMIC_RELAXED))
+		rebuild_reason = NC_OWN_REBUILD_FORK_DURING;
 	if (taken) {
 		drain();
 	} else { /* the interrupted frame may have been half-way through a change */

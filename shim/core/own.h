@@ -51,22 +51,27 @@ void nc_own_settle(struct nc_own_taken *t, int unmapped);
  * the program's own memory, and the log says so. */
 int nc_own_incomplete(void);
 
-/* Changes the set could not follow although there was memory for them: 0, or
- * why (once: the call clears it). The caller then rebuilds the set from what
- * is mapped (nc_own_rebuild) and says so with nc_own_rebuilt(*from): from then
- * on the set's answers are trusted again. */
+/* Changes the set could not follow although there was memory for them: the
+ * set is then rebuilt from what is mapped (nc_own_rebuild), all of it with
+ * signals blocked (a jump out of it would leave the request taken and the
+ * set never trusted again): nc_own_rebuild_begin says why (0: another thread
+ * took the request) and from which damage on, nc_own_rebuilt(from) that the
+ * set's answers are trusted again. */
 enum {
 	NC_OWN_REBUILD_LONGJMP = 1, /* a siglongjmp cut short a change (nc_own_abandoned) */
+	NC_OWN_REBUILD_CUT,         /* a siglongjmp cut short a call that maps or unmaps */
 	NC_OWN_REBUILD_QUEUE,       /* signal handlers queued more changes than fit */
 	NC_OWN_REBUILD_PIECES,      /* a failed unmap's range had too many pieces to put back */
 	NC_OWN_REBUILD_FORK,        /* forked from a handler that interrupted a change */
+	NC_OWN_REBUILD_FORK_DURING, /* forked while another thread rebuilt the set */
 };
-int nc_own_rebuild_wanted(unsigned *from);
+int nc_own_rebuild_wanted(void);
+int nc_own_rebuild_begin(unsigned *from);
 void nc_own_rebuilt(unsigned from);
 
 /* This thread left shim code without returning (siglongjmp out of a signal
- * handler that interrupted it): release what it held. If it was changing the
- * set, the set is emptied, to be rebuilt (nc_own_rebuild_wanted). */
+ * handler that interrupted it): release what it held, and have the set
+ * rebuilt (nc_own_rebuild_wanted): emptied first if it was being changed. */
 void nc_own_abandoned(void);
 
 /* Fork: before_fork returns whether the set was taken (it is not waited for from

@@ -2,7 +2,6 @@
 #include "stack.h"
 
 #include <limits.h>
-#include <signal.h>
 
 #include "arena.h"
 #include "lock.h"
@@ -155,13 +154,8 @@ long nc_on_shim_stack(long (*fn)(void *), void *arg)
 #endif
 	if (!stacks)
 		return fn(arg);
-	/* All but the synchronous ones: blocked, the kernel would kill the process
-	 * for them instead of running its handler (a seccomp filter's SIGSYS). */
-	uint64_t all = ~0ULL, old = 0; /* the kernel's sigset: 8 bytes, i386 too */
-	static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
-	for (unsigned k = 0; k < sizeof(sync) / sizeof(sync[0]); k++)
-		all &= ~(1ULL << (sync[k] - 1));
-	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	uint64_t old;
+	nc_signals_block(&old);
 	int i = take_slot();
 	size_t slot_size = size / NC_STACK_SLOTS;
 	struct slot *sl = (struct slot *)(stacks + (size_t)i * slot_size);
@@ -174,7 +168,7 @@ long nc_on_shim_stack(long (*fn)(void *), void *arg)
 	(void)top;
 	r = fn(arg);
 #endif
-	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	nc_signals_restore(&old);
 	nc_log_release(&sl->lines);
 	give_slot(i);
 	return r;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -153,3 +154,15 @@ long nc_sys_fd_high(int fd)
 long nc_sys_ioctl(int fd, unsigned long req, void *arg) { return nc_sys(SYS_ioctl, fd, req, arg); }
 long nc_sys_getpid(void) { return nc_sys(SYS_getpid, 0, 0, 0); }
 long nc_sys_gettid(void) { return nc_sys(SYS_gettid, 0, 0, 0); }
+
+void nc_signals_block(uint64_t *old)
+{
+	uint64_t all = ~0ULL;
+	static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS};
+	for (unsigned k = 0; k < sizeof(sync) / sizeof(sync[0]); k++)
+		all &= ~(1ULL << (sync[k] - 1));
+	*old = 0;
+	nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)old, 8, 0, 0);
+}
+
+void nc_signals_restore(const uint64_t *old) { nc_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)old, 0, 8, 0, 0); }

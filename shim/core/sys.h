@@ -88,4 +88,11 @@ static inline uintptr_t nc_range_end(uintptr_t addr, size_t len)
 	return addr + l < addr || l < len ? UINTPTR_MAX : addr + l;
 }
 
+/* Block every signal but the synchronous ones (blocked, the kernel would kill
+ * the process for those instead of running its handler: a seccomp filter's
+ * SIGSYS), the old mask into *old (the kernel's sigset: 8 bytes, i386 too);
+ * and put it back. */
+void nc_signals_block(uint64_t *old);
+void nc_signals_restore(const uint64_t *old);
+
 #endif

@@ -5,7 +5,8 @@
 # where the case makes a real clobber, it is refused and logged. Every run is
 # under `timeout`: a hang is a FAIL.
 # Reproduce one:  LD_PRELOAD=build/libnoclobber.so build/tests/intrude CASE
-# (atfork-mmap and exitcode-order also preload tests/intrude_lib, built here).
+# (atfork-mmap and exitcode-order also preload tests/intrude_lib, built here;
+# longjmp-cut its jump_lib.c).
 
 in_prog=$T/intrude
 if [ ! -x "$in_prog" ]; then
@@ -15,7 +16,7 @@ fi
 in_dir=$TMP/intrude
 mkdir -p "$in_dir"
 in_cc=$TEST_CC # this target's compiler
-in_lib=
+in_lib= in_jump=
 if [ -n "$in_cc" ]; then
 	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim/core -Itests -shared -fPIC \
 		tests/intrude_lib/intrude_lib.c -o "$in_dir/libncintrude.so" 2>&1)
@@ -23,6 +24,12 @@ if [ -n "$in_cc" ]; then
 	why="$in_cc: $in_build"
 	expect "intrude: the helper library builds ($in_cc, warnings are errors)" test $in_rc = 0
 	[ $in_rc = 0 ] && in_lib=$in_dir/libncintrude.so
+	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -shared -fPIC \
+		tests/intrude_lib/jump_lib.c -o "$in_dir/libncjump.so" 2>&1)
+	in_rc=$?
+	why="$in_cc: $in_build"
+	expect "intrude: the jump library builds ($in_cc, warnings are errors)" test $in_rc = 0
+	[ $in_rc = 0 ] && in_jump=$in_dir/libncjump.so
 fi
 
 # in_go TIMEOUT PRELOAD OPTIONS CASE [ARG] (OPTIONS "-": no NOCLOBBER_OPTIONS):
@@ -85,6 +92,18 @@ in_t=20 in_compare "sched-fifo" sched-fifo "sched-fifo ok"
 # 4. siglongjmp out of a handler that interrupted mmap/munmap; another thread
 #    maps and unmaps all along.
 in_compare "longjmp-out" longjmp-out "longjmp-out ok"
+# 4b. The same jump at a known point (tests/intrude_lib/jump_lib.c, preloaded
+#     after the shim, raises the signal in the shim's call to libc): a page
+#     whose mmap, then munmap, was cut short is still the program's own, and the
+#     log says once that the record was rebuilt.
+if [ -z "$in_jump" ]; then
+	skipped "intrude[longjmp-cut]" "no C compiler to build the jump library (cc, gcc, clang)"
+else
+	in_pre=$in_jump in_pre_shim="$SHIM:$in_jump" in_compare "longjmp-cut" longjmp-cut "longjmp-cut ok"
+	why=$(in_errs)
+	expect "intrude[longjmp-cut]: the log says once that a cut-short call made the record be rebuilt" \
+		test "$(grep -cxF "noclobber: a siglongjmp out of a signal handler cut short a call that maps or unmaps, unseen by the shim's record of this process's own mappings: every private anonymous mapping now counts as its own" "$in_err")" = 1
+fi
 
 # Crashes (5) ---------------------------------------------------------------
 # A refused clobber of libc's text (refused and logged: only with the shim),
