@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
+#include "fmt.h"
 #include "lock.h"
 #include "regions.h"
 #include "sys.h"
@@ -112,15 +115,31 @@ static void find_symbol(long pid, uintptr_t bias, uintptr_t dyn, struct nc_calle
 }
 
 /* A module's file, for another process (the supervisor's): its ELF header,
- * checked to be of our class with section headers we can read. -1 if none. */
-static long open_elf(const struct nc_vma *m, ElfW(Ehdr) *eh)
+ * checked to be of our class with section headers we can read. -1 if none.
+ * The path is the one in that process's maps, so it is opened through its
+ * root (/proc/PID/root: its mount namespace), without waiting (a FIFO there),
+ * and only kept if it is the very file mapped (a regular file, the mapping's
+ * device and inode). */
+static long open_elf(long pid, const struct nc_vma *m, ElfW(Ehdr) *eh)
 {
 	if (m->name[0] != '/' || m->deleted || m->name_truncated)
 		return -1;
-	long fd = nc_sys_open(m->name, O_RDONLY | O_CLOEXEC, 0);
+	char path[NC_VMA_NAME_MAX + 32];
+	struct nc_buf b = NC_BUF_INIT(path);
+	nc_buf_str(&b, "/proc/");
+	nc_buf_i(&b, pid);
+	nc_buf_str(&b, "/root");
+	nc_buf_str(&b, m->name);
+	if (b.truncated || b.len >= sizeof(path))
+		return -1;
+	path[b.len] = 0;
+	long fd = nc_sys_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
 		return -1;
-	if (nc_sys_pread((int)fd, eh, sizeof(*eh), 0) != (long)sizeof(*eh) || eh->e_ident[0] != 0x7f ||
+	struct stat st;
+	if (nc_sys(SYS_fstat, fd, &st, 0) != 0 || !S_ISREG(st.st_mode) || st.st_ino != m->inode ||
+	    major(st.st_dev) != m->dev_major || minor(st.st_dev) != m->dev_minor ||
+	    nc_sys_pread((int)fd, eh, sizeof(*eh), 0) != (long)sizeof(*eh) || eh->e_ident[0] != 0x7f ||
 	    eh->e_ident[1] != 'E' || eh->e_ident[4] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
 	    eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shnum > 4096) {
 		nc_sys_close((int)fd);
@@ -168,11 +187,11 @@ static int is_eh_frame(long fd, const ElfW(Ehdr) *eh, const ElfW(Shdr) *sh)
 	       !__builtin_memcmp(got, want, sizeof(want));
 }
 
-int nc_module_eh_frame(const struct nc_vma *m, uintptr_t bias, uintptr_t *at, uintptr_t *size)
+int nc_module_eh_frame(long pid, const struct nc_vma *m, uintptr_t bias, uintptr_t *at, uintptr_t *size)
 {
 	ElfW(Ehdr) eh;
 	ElfW(Shdr) sh;
-	long fd = open_elf(m, &eh);
+	long fd = open_elf(pid, m, &eh);
 	if (fd < 0)
 		return 0;
 	int found = find_section(fd, &eh, is_eh_frame, &sh);
@@ -187,11 +206,11 @@ int nc_module_eh_frame(const struct nc_vma *m, uintptr_t bias, uintptr_t *at, ui
 /* For another process (the supervisor's): the symbol from the module's file,
  * its .symtab, where it has no dynamic one (a static program). The file is
  * read with pread in bounded chunks, as the dynamic table is read from memory. */
-static void file_symbol(uintptr_t bias, struct nc_caller *out)
+static void file_symbol(long pid, uintptr_t bias, struct nc_caller *out)
 {
 	ElfW(Ehdr) eh;
 	ElfW(Shdr) symtab, str;
-	long fd = open_elf(&out->module, &eh);
+	long fd = open_elf(pid, &out->module, &eh);
 	if (fd < 0)
 		return;
 	if (!find_section(fd, &eh, is_symtab, &symtab) || symtab.sh_link >= eh.e_shnum ||
@@ -403,5 +422,5 @@ static void describe_module(long pid, struct nc_caller *out)
 	if (l.dyn)
 		find_symbol(pid, l.bias, l.dyn, out);
 	if (pid && !out->symbol[0])
-		file_symbol(l.bias, out);
+		file_symbol(pid, l.bias, out);
 }

@@ -28,10 +28,11 @@ struct nc_module_layout {
 	uintptr_t bias, dyn, eh_frame_hdr;
 };
 int nc_module_layout(long pid, uintptr_t pc, const struct nc_vma *m, struct nc_module_layout *l);
-/* Where the module mapped at m (loaded at bias) has its .eh_frame, from the
- * section headers of its file: for a module without .eh_frame_hdr (a program
- * linked with gcc -static), in another process (the supervisor's). 1 = found. */
-int nc_module_eh_frame(const struct nc_vma *m, uintptr_t bias, uintptr_t *at, uintptr_t *size);
+/* Where the module mapped at m (loaded at bias) in process pid, another one
+ * (the supervisor's), has its .eh_frame, from the section headers of its file:
+ * for a module without .eh_frame_hdr (a program linked with gcc -static).
+ * 1 = found. */
+int nc_module_eh_frame(long pid, const struct nc_vma *m, uintptr_t bias, uintptr_t *at, uintptr_t *size);
 /* Fork: the cache's lock may have been held by a thread the child lacks. */
 void nc_caller_after_fork_child(void);
 

@@ -85,6 +85,11 @@ struct walk {
 	} b[NBLK];
 	unsigned next_blk, nmod;
 	struct mod mod[NMOD];
+	long scan_left; /* .eh_frame records scan_fde may still read in this walk */
+	struct {
+		uintptr_t begin, range, fde;
+	} scanned[4]; /* what scan_fde found in this walk: a recursion's frames share one */
+	unsigned nscanned;
 };
 
 /* From the process the walk is about: this one, or the supervisor's target. */
@@ -137,7 +142,7 @@ static const struct mod *module_of(struct walk *w, uintptr_t pc)
 	uintptr_t size;
 	/* gcc -static links without .eh_frame_hdr: the supervisor, which may
 	 * open files, finds .eh_frame by the file's section headers. */
-	if (laid && !m->hdr && w->s->target && nc_module_eh_frame(&v, l.bias, &m->eh, &size))
+	if (laid && !m->hdr && w->s->target && nc_module_eh_frame(nc_vmas_target_pid(w->s), &v, l.bias, &m->eh, &size))
 		m->eh_end = m->eh + size;
 	return m;
 }
@@ -500,34 +505,55 @@ static int run_cfi(const struct cie *ci, struct cur c, uintptr_t loc, uintptr_t 
 }
 
 /* The FDE covering target, from the records of .eh_frame in order: its
- * address, or 0. For a module without .eh_frame_hdr; a read per 256 bytes, and
- * at most 100,000 records. Its own buffer for the CIE: not inlined into
- * step(), whose frame must stay small on the shim's paths. */
+ * address, or 0. For another process's module without .eh_frame_hdr (see
+ * module_of): read through a 4 KiB window, and at most SCAN_RECORDS records in
+ * one walk, all frames together: a huge or hostile .eh_frame ends the walk,
+ * it cannot hold the supervisor (and every notified call) for long. Its
+ * buffers are its own: not inlined into step(), whose frame must stay small
+ * on the shim's paths (where this is never called). */
+#define SCAN_RECORDS 200000
+#define SCAN_WINDOW 4096
 static __attribute__((noinline)) uintptr_t scan_fde(struct walk *w, const struct mod *m, uintptr_t target)
 {
-	unsigned char cbuf[ENTRY_MAX];
-	uintptr_t cie_at = 0;
+	for (unsigned i = 0; i < w->nscanned && i < 4; i++)
+		if (target - w->scanned[i].begin < w->scanned[i].range)
+			return w->scanned[i].fde;
+	unsigned char win[SCAN_WINDOW], cbuf[ENTRY_MAX];
+	uintptr_t win_at = 0, win_len = 0, cie_at = 0;
 	struct cie ci;
-	uintptr_t a = m->eh;
-	for (int n = 0; n < 100000 && a + 8 <= m->eh_end; n++) {
-		uint32_t head[2]; /* length, CIE id (0) or the distance back to the FDE's CIE */
-		if (rd(w, a, head, 8) || head[0] == 0 || head[0] == 0xffffffffu)
+	for (uintptr_t a = m->eh; a + 8 <= m->eh_end && w->scan_left > 0; w->scan_left--) {
+		/* A record's head: length, CIE id (0) or the distance back to the
+		 * FDE's CIE, then pc_begin and pc_range (at most 8 bytes each). */
+		size_t want = m->eh_end - a < 32 ? m->eh_end - a : 32;
+		if (a < win_at || a + want > win_at + win_len) {
+			win_len = m->eh_end - a < SCAN_WINDOW ? m->eh_end - a : SCAN_WINDOW;
+			win_at = a;
+			if (mem(w, win_at, win, win_len))
+				return 0;
+		}
+		const unsigned char *h = win + (a - win_at);
+		uint32_t len, id;
+		__builtin_memcpy(&len, h, 4);
+		__builtin_memcpy(&id, h + 4, 4);
+		if (len == 0 || len == 0xffffffffu)
 			return 0;
-		if (head[1]) {
-			uintptr_t cie = a + 4 - head[1];
+		if (id) {
+			uintptr_t cie = a + 4 - id;
 			if (cie != cie_at && parse_cie(w, cie, cbuf, &ci))
 				return 0;
 			cie_at = cie;
-			unsigned char f[2 * sizeof(uintptr_t) + 8];
-			if (rd(w, a + 8, f, sizeof(f)))
-				return 0;
-			struct cur c = {f, f + sizeof(f), a + 8, 0};
+			struct cur c = {h + 8, h + want, a + 8, 0};
 			uintptr_t begin = enc_ptr(&c, ci.fde_enc, 0);
 			uintptr_t range = enc_ptr(&c, (unsigned char)(ci.fde_enc & 0x0f), 0);
-			if (!c.bad && target >= begin && target - begin < range)
+			if (!c.bad && target >= begin && target - begin < range) {
+				unsigned k = w->nscanned++ % 4;
+				w->scanned[k].begin = begin;
+				w->scanned[k].range = range;
+				w->scanned[k].fde = a;
 				return a;
+			}
 		}
-		a += 4 + (uintptr_t)head[0];
+		a += 4 + (uintptr_t)len;
 	}
 	return 0;
 }
@@ -703,6 +729,8 @@ int nc_unwind(struct nc_vmas *s, const struct nc_unwind_ctx *ctx, uintptr_t firs
 	struct walk w;
 	w.s = s;
 	w.next_blk = w.nmod = 0;
+	w.scan_left = SCAN_RECORDS;
+	w.nscanned = 0;
 	for (int i = 0; i < NBLK; i++)
 		w.b[i].ok = 0;
 	uintptr_t r[NC_UNW_REGS];

@@ -75,15 +75,13 @@ static int has_sys_admin(void)
 	return (eff >> 21) & 1; /* CAP_SYS_ADMIN */
 }
 
-/* Install the filter and hand its listener to the supervisor; on failure,
- * the report says which call failed. */
 /* The listener goes from the command's process to the supervisor's as
  * SCM_RIGHTS on one byte: the message, for sending and for receiving. */
 struct fd_message {
 	char byte;
-	union { /* aligned for the cmsghdr in it */
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
+	union { /* aligned for the cmsghdr in it; CMSG_SPACE(sizeof(int)) of it used */
+		char buf[64];
+		size_t align; /* a cmsghdr starts with a size_t */
 	} ctl;
 	struct iovec iov;
 	struct msghdr m;
@@ -97,9 +95,11 @@ static void fd_message_init(struct fd_message *f)
 	f->m.msg_iov = &f->iov;
 	f->m.msg_iovlen = 1;
 	f->m.msg_control = f->ctl.buf;
-	f->m.msg_controllen = sizeof(f->ctl.buf);
+	f->m.msg_controllen = CMSG_SPACE(sizeof(int));
 }
 
+/* Install the filter and hand its listener to the supervisor; on failure,
+ * the report says which call failed. */
 static int supervise_child(struct report *r)
 {
 	const char *stage;
@@ -150,7 +150,7 @@ static void supervisor_process(struct nc_launch *l, int sock, int channel, pid_t
 	while ((n = recvmsg(sock, &msg.m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
 	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg.m) : 0;
-	if (!c || c->cmsg_type != SCM_RIGHTS)
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
 		_exit(0);
 	close(sock);
 	struct nc_sv_config cfg = {0};

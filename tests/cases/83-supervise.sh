@@ -43,6 +43,18 @@ sv_expect "supervise: static program: the stack is walked in the other process, 
 sv_expect "supervise: stack=0: no stack field in the supervisor's line either" \
 	eval '[ "$(refused_line mmap)" = 1 ] && ! lerr_has "^noclobber: refused .* stack="'
 
+# The module's file is the one the process maps, in its own mount namespace:
+# opened through /proc/PID/root, never waited on (a FIFO where the supervisor
+# would look), and read only if its device and inode are the mapping's.
+sv_ns=$TMP/sv-ns
+mkdir -p "$sv_ns/d" "$sv_ns/real"
+cp "$T/static_clobber" "$sv_ns/real/prog"
+rm -f "$sv_ns/d/prog" && mkfifo "$sv_ns/d/prog"
+[ $sv_ok = 1 ] && run_c timeout -k 5 30 "$L" --supervise -- unshare -Urm sh -c \
+	"mount --bind '$sv_ns/real' '$sv_ns/d' && exec '$sv_ns/d/prog' text"
+sv_expect "supervise: a program in a mount namespace of its own: its file read there (a FIFO at that path in ours never opened), symbols and stack named" \
+	eval '[ $rc = 66 ] && lerr_has "^noclobber: refused mmap(.* caller=[^ ]*prog+0x[0-9a-f]* ([_a-z]*mmap[0-9]*+0x[0-9a-f]*) stack=[0-9]*: .*(attempt_kept+0x[0-9a-f]*) "'
+
 for t in none own; do
 	plain=$("$T/static_clobber" $t 2>&1)
 	plain_rc=$?
