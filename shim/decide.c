@@ -108,6 +108,7 @@ static int occupied(uintptr_t addr, uintptr_t end)
 NC_HOT static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
 {
 	long r;
+	nc_own_inflight(1, addr, end); /* maps there if free: see nc_own_abandoned */
 	/* The call at 0 goes to the kernel directly: musl's mmap turns EPERM at
 	 * address 0 into ENOMEM for a call without MAP_FIXED, which this one is,
 	 * and the program, whose call has MAP_FIXED, would get EPERM. */
@@ -122,6 +123,7 @@ NC_HOT static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn nex
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 	if (r == (long)addr)
 		return 1;
+	nc_own_inflight(1, 0, 0); /* nothing mapped there: not ours to look at again */
 	if (r == -EEXIST)
 		return 0;
 	if (nc_sys_failed(r))
@@ -192,19 +194,36 @@ static int guard_target(const struct nc_call *c, uintptr_t end, int *placeholder
  * re-entered from a signal handler) go through libc, and the supervisor judges them. */
 int nc_supervised;
 
+/* The replacements the policy allowed. Until what they map is recorded (the
+ * door then clears it), their range is the call's in flight: a jump that cuts
+ * the call short has it looked at again (nc_own_abandoned). Set only here,
+ * where the kernel is asked to map: a refused call's range is another's. */
 static long vetted_mmap(const struct nc_call *c, nc_mmap_fn next)
 {
+	long r;
+	nc_own_inflight(1, c->addr, nc_range_end(c->addr, c->len));
 	if (__atomic_load_n(&nc_supervised, __ATOMIC_RELAXED) && !(c->offset & 4095))
-		return nc_sys_mmap((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
-	return next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+		r = nc_sys_mmap((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+	else
+		r = next((void *)c->addr, c->len, c->prot, c->flags, c->fd, c->offset);
+	if (nc_sys_failed(r))
+		nc_own_inflight(1, 0, 0);
+	return r;
 }
 
 static long vetted_mremap(const struct nc_call *c, nc_mremap_fn next)
 {
+	long r;
+	if (c->flags & 2 /* MREMAP_FIXED */)
+		nc_own_inflight(1, c->addr, nc_range_end(c->addr, c->len));
 	if (__atomic_load_n(&nc_supervised, __ATOMIC_RELAXED))
-		return nc_syscall6(SYS_mremap, (long)c->old_addr, (long)c->old_len, (long)c->len, c->flags,
-				   (long)c->addr, 0);
-	return next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
+		r = nc_syscall6(SYS_mremap, (long)c->old_addr, (long)c->old_len, (long)c->len, c->flags,
+				(long)c->addr, 0);
+	else
+		r = next((void *)c->old_addr, c->old_len, c->len, c->flags, (void *)c->addr);
+	if (nc_sys_failed(r))
+		nc_own_inflight(1, 0, 0);
+	return r;
 }
 
 static long vetted_shmat(const struct nc_call *c, nc_shmat_fn next)
@@ -273,7 +292,6 @@ static long rebuild_here(void *unused)
 	nc_own_rebuilt(from);
 	static const char *const cause[] = {
 		[NC_OWN_REBUILD_LONGJMP] = "a siglongjmp out of a signal handler cut short a change to",
-		[NC_OWN_REBUILD_CUT] = "a siglongjmp out of a signal handler cut short a call that maps or unmaps, unseen by",
 		[NC_OWN_REBUILD_QUEUE] = "signal handlers made more changes than could wait for",
 		[NC_OWN_REBUILD_PIECES] = "an unmap the kernel refused had too many pieces to put back into",
 		[NC_OWN_REBUILD_FORK] = "this child was forked from a signal handler that interrupted a change to",
@@ -293,6 +311,41 @@ static long rebuild_here(void *unused)
 }
 
 void nc_own_rebuild(void) { nc_on_shim_stack(rebuild_here, 0); }
+
+struct cut {
+	const struct nc_range *r;
+	int n;
+};
+
+/* The ranges of a call a jump cut short, looked at again: what is private
+ * anonymous there now counts as own (what the call mapped, or took out and
+ * never unmapped); the rest of the record stands. */
+static long rebuild_ranges_here(void *arg)
+{
+	const struct cut *c = arg;
+	struct nc_vmas s;
+	struct nc_vma v;
+	nc_vmas_begin(&s, use_table());
+	for (int i = 0; i < c->n; i++)
+		for (uintptr_t at = c->r[i].start;
+		     at < c->r[i].end && nc_vmas_find(&s, at, 1, &v) == 1 && v.start < c->r[i].end && v.end > at; at = v.end)
+			if (nc_own_by_kind(&v))
+				nc_own_add(v.start > c->r[i].start ? v.start : c->r[i].start,
+					   v.end < c->r[i].end ? v.end : c->r[i].end);
+	nc_vmas_end(&s);
+	static int said;
+	if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		nc_report_notice("a siglongjmp out of a signal handler cut short a call that maps or unmaps: "
+				 "what is private and anonymous in its range now counts as this process's own");
+	return 0;
+}
+
+void nc_own_rebuild_ranges(const struct nc_range *r, int n)
+{
+	struct cut c = {r, n};
+	if (n > 0)
+		nc_on_shim_stack(rebuild_ranges_here, &c);
+}
 
 NC_HOT void nc_note_mapping(uintptr_t r, size_t len, int flags)
 {

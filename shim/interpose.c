@@ -313,12 +313,19 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 	if (in_shim > 0 && left_by_longjmp(here)) {
 		/* Signals blocked: a handler that came while the lock we left is
 		 * still ours would take itself for outside the shim and wait for
-		 * it, or abandon it a second time. Only after, outside the shim. */
+		 * it, or abandon it a second time. Only after, outside the shim.
+		 * Lines held for writing (the jump came as signals were given back
+		 * on the way out of the shim's stack) are written before their
+		 * slot is freed. */
 		uint64_t old;
 		nc_signals_block(&old);
-		nc_own_abandoned();
-		nc_stack_abandoned();
+		struct nc_range cut[2];
+		int n = nc_own_abandoned(cut);
 		nc_log_abandoned();
+		nc_log_write_held();
+		nc_stack_abandoned();
+		in_shim = 1;
+		nc_own_rebuild_ranges(cut, n);
 		in_shim = 0;
 		nc_signals_restore(&old);
 	}
@@ -366,6 +373,7 @@ NC_HOT static long mmap_door(const char *name, nc_mmap_fn next_fn, void *addr, s
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	capture_stack(&c);
 	long r = nc_do_mmap(&c, next_fn);
+	nc_own_inflight(1, 0, 0); /* recorded now, if it mapped */
 	leave(f);
 	return r;
 }
@@ -399,6 +407,7 @@ static long mremap_door(const char *name, void *old, size_t old_len, size_t new_
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	capture_stack(&c);
 	long r = nc_do_mremap(&c, next_fn);
+	nc_own_inflight(1, 0, 0);
 	leave(f);
 	return r;
 }
@@ -416,6 +425,7 @@ static long shmat_door(const char *name, int shmid, const void *addr, int flags,
 			    .caller_sp = (uintptr_t)__builtin_frame_address(0)};
 	capture_stack(&c);
 	long r = nc_do_shmat(&c, next_fn);
+	nc_own_inflight(1, 0, 0);
 	leave(f);
 	return r;
 }

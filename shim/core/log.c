@@ -285,21 +285,31 @@ static __thread struct nc_log_held *held __attribute__((tls_model("initial-exec"
 
 void nc_log_hold(struct nc_log_held *h)
 {
-	h->len = 0;
+	h->len = h->done = 0;
 	held = h;
 }
 
+static void write_line(const char *line, size_t len);
+
+/* Held until every line is out, each marked done once written: a siglongjmp
+ * out of a signal handler that came meanwhile leaves the rest to
+ * nc_log_write_held, at the thread's next call into the shim. A line the jump
+ * came right after (a signal that came during its write is handled as the
+ * write returns) is then written twice; none is lost. Blocking signals would
+ * make it exact, but a log sink may block, and the program must stay
+ * interruptible. */
 void nc_log_release(struct nc_log_held *h)
 {
-	held = 0;
-	for (size_t at = 0; at < h->len;) {
-		size_t n = 0;
+	while (h->done < h->len) {
+		size_t at = h->done, n = 0;
 		while (at + n < h->len && h->text[at + n++] != '\n')
 			;
-		nc_log_line(h->text + at, n);
-		at += n;
+		write_line(h->text + at, n);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		h->done = at + n;
 	}
-	h->len = 0;
+	held = 0;
+	h->len = h->done = 0;
 }
 
 void nc_log_write_held(void)
@@ -321,6 +331,11 @@ void nc_log_line(const char *line, size_t len)
 		}
 		return;
 	}
+	write_line(line, len);
+}
+
+static void write_line(const char *line, size_t len)
+{
 	int fd = current_fd();
 	long r = fd == 2 ? nc_log_stderr(line, len)
 		 : log_regular ? nc_sys_write_all(fd, line, len)

@@ -16,12 +16,13 @@ void nc_log_line_for(long pid, const char *program, const char *line, size_t len
 /* Holding lines back (see log.c): between hold and release, nc_log_line on
  * this thread only appends to h; release writes them. */
 struct nc_log_held {
-	size_t len;
-	char text[16384 - sizeof(size_t)];
+	size_t len, done; /* done: written out by release so far */
+	char text[16384 - 2 * sizeof(size_t)];
 };
 void nc_log_hold(struct nc_log_held *h);
 void nc_log_release(struct nc_log_held *h);
-/* Write what is held now (the process is about to abort). */
+/* Write what is held now (the process is about to abort, or a siglongjmp
+ * left a release unfinished). */
 void nc_log_write_held(void);
 
 /* Lines that could not be written (ENOSPC, EPIPE, a closed stderr...). */

@@ -141,19 +141,36 @@ NC_HOT static void take_lock(void)
 
 NC_HOT static void release(void) { nc_mutex_unlock(&lock); }
 
-void nc_own_abandoned(void)
+/* What this thread's call in progress (not a handler's nested one) changes
+ * where the record may not follow if a jump cuts it short: [0] what it took
+ * out of the set before the kernel call, [1] where it maps at a fixed place
+ * before recording it. */
+static __thread struct nc_range inflight[2] __attribute__((tls_model("initial-exec")));
+
+void nc_own_inflight(int k, uintptr_t start, uintptr_t end)
 {
+	if (nested())
+		return;
+	inflight[k].start = start;
+	inflight[k].end = end;
+}
+
+int nc_own_abandoned(struct nc_range cut[2])
+{
+	int n = 0;
+	for (int k = 0; k < 2; k++) {
+		if (inflight[k].start < inflight[k].end)
+			cut[n++] = inflight[k];
+		inflight[k].start = inflight[k].end = 0;
+	}
 	if (nc_mutex_mine(&lock) && changing) { /* cut off half-way: the set cannot be trusted */
 		nc_rset_clear(&set);
 		changing = 0;
 		unfollowed(NC_OWN_REBUILD_LONGJMP);
-	} else {
-		/* Cut off in a call that maps or unmaps, at any point: the kernel
-		 * may have mapped what was never recorded (the jump came as the
-		 * system call returned), or kept what was taken out before it. */
-		unfollowed(NC_OWN_REBUILD_CUT);
+		n = 0; /* the whole set is rebuilt */
 	}
 	nc_mutex_abandoned(&lock);
+	return n;
 }
 
 NC_HOT void nc_own_add(uintptr_t start, uintptr_t end)
@@ -236,6 +253,7 @@ NC_HOT void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
 		t->after = 1;
 		return;
 	}
+	nc_own_inflight(0, start, end);
 	take_lock();
 	t->after = nc_rset_count_in(&set, start, end) > NC_OWN_TAKEN_MAX;
 	changing = 1;
@@ -255,6 +273,7 @@ NC_HOT void nc_own_take(uintptr_t start, uintptr_t end, struct nc_own_taken *t)
  * signal handler that could not look), the set is incomplete, and says so. */
 NC_HOT void nc_own_settle(struct nc_own_taken *t, int unmapped)
 {
+	nc_own_inflight(0, 0, 0);
 	if (unmapped && t->start < t->end && __atomic_load_n(&have_grows, __ATOMIC_RELAXED) && !nested()) {
 		take_lock();
 		nc_rset_remove(&grows, t->start, t->end, 0, 0);

@@ -59,7 +59,6 @@ int nc_own_incomplete(void);
  * set's answers are trusted again. */
 enum {
 	NC_OWN_REBUILD_LONGJMP = 1, /* a siglongjmp cut short a change (nc_own_abandoned) */
-	NC_OWN_REBUILD_CUT,         /* a siglongjmp cut short a call that maps or unmaps */
 	NC_OWN_REBUILD_QUEUE,       /* signal handlers queued more changes than fit */
 	NC_OWN_REBUILD_PIECES,      /* a failed unmap's range had too many pieces to put back */
 	NC_OWN_REBUILD_FORK,        /* forked from a handler that interrupted a change */
@@ -69,10 +68,18 @@ int nc_own_rebuild_wanted(void);
 int nc_own_rebuild_begin(unsigned *from);
 void nc_own_rebuilt(unsigned from);
 
+/* A call that maps at a fixed place says where (k = 1) before its kernel call,
+ * and (0, 0) once it has recorded what it did; nc_own_take and nc_own_settle
+ * do the same for what they take out (k = 0). Not from a nested call. */
+void nc_own_inflight(int k, uintptr_t start, uintptr_t end);
+
 /* This thread left shim code without returning (siglongjmp out of a signal
- * handler that interrupted it): release what it held, and have the set
- * rebuilt (nc_own_rebuild_wanted): emptied first if it was being changed. */
-void nc_own_abandoned(void);
+ * handler that interrupted it): release what it held. If it was changing the
+ * set, the set is emptied and rebuilt whole (nc_own_rebuild_wanted), and 0 is
+ * returned; else the ranges of the call it left in progress, into cut (the
+ * kernel may have mapped there what was never recorded, or kept what was
+ * taken out): the caller has them looked at again (nc_own_rebuild_ranges). */
+int nc_own_abandoned(struct nc_range cut[2]);
 
 /* Fork: before_fork returns whether the set was taken (it is not waited for from
  * a handler that interrupted the shim); the child of a fork that could not take

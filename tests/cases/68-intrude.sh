@@ -101,9 +101,32 @@ if [ -z "$in_jump" ]; then
 else
 	in_pre=$in_jump in_pre_shim="$SHIM:$in_jump" in_compare "longjmp-cut" longjmp-cut "longjmp-cut ok"
 	why=$(in_errs)
-	expect "intrude[longjmp-cut]: the log says once that a cut-short call made the record be rebuilt" \
-		test "$(grep -cxF "noclobber: a siglongjmp out of a signal handler cut short a call that maps or unmaps, unseen by the shim's record of this process's own mappings: every private anonymous mapping now counts as its own" "$in_err")" = 1
+	expect "intrude[longjmp-cut]: the log says once that the ranges of the cut-short calls were looked at again" \
+		test "$(grep -cxF "noclobber: a siglongjmp out of a signal handler cut short a call that maps or unmaps: what is private and anonymous in its range now counts as this process's own" "$in_err")" = 1
+	# Only those ranges: memory mapped behind the shim's back before the cuts
+	# (another party's) is still refused.
+	in_go 30 "$in_jump" - longjmp-cut-foreign
+	in_ref=$in_rc:$in_out
+	in_go 30 "$SHIM:$in_jump" - longjmp-cut-foreign
+	why="without the shim: $in_ref; with it: $in_rc:$in_out
+stderr: $(in_errs)"
+	expect "intrude[longjmp-cut-foreign]: after the cuts, another party's memory is still protected (replaced without the shim, refused with it)" \
+		eval '[ "$in_ref" = "0:longjmp-cut-foreign foreign=replaced" ] && [ "$in_rc:$in_out" = "0:longjmp-cut-foreign foreign=EEXIST" ] &&
+		      [ "$(refused_lines "$in_err")" = 1 ]'
 fi
+
+# 4c. Jumps out of refused clobbers, some landing as the shim gives the
+#     signal mask back with the refusal's line still held, some while it is
+#     written: every refusal the shim counted has its line (one the jump came
+#     right after may be written twice: README, Limits), and the summary is
+#     written at exit.
+in_go 60 "$SHIM" stack=0 longjmp-lines
+in_n_ref=$(grep -c '^noclobber: refused mmap(' "$in_err")
+in_n_sum=$(sed -n 's/^noclobber: summary: pid=[0-9]* clobber_attempts=\([0-9]*\).*/\1/p' "$in_err")
+why="status $in_rc, $in_n_ref refused lines, summary: ${in_n_sum:-none}: $in_out
+stderr: $(in_errs)"
+expect "intrude[longjmp-lines]: a line for every refusal the shim counted, and the summary, however the jumps land" \
+	eval '[ "$in_rc:$in_out" = "0:longjmp-lines ok" ] && [ -n "$in_n_sum" ] && [ "$in_n_sum" -ge 1 ] && [ "$in_n_ref" -ge "$in_n_sum" ]'
 
 # Crashes (5) ---------------------------------------------------------------
 # A refused clobber of libc's text (refused and logged: only with the shim),
