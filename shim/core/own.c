@@ -62,12 +62,13 @@ static int have_grows NC_HOT_DATA; /* a program that never asks for MAP_GROWSDOW
  * interrupted this thread inside the shim). A slot is claimed by moving tail,
  * filled, then marked with its sequence number; the holder of the lock applies
  * them before its own change. Every filled slot is applied, even past one that
- * is claimed but not yet filled (another thread's handler, filling it now): a removal is queued before the kernel
- * frees the range, and must reach the set before another thread's record of
- * memory mapped there afterwards, or it would delete that record. Changes of
- * different slots in flight at once concern different ranges (one handler
- * cannot know what another, still unfinished, mapped), so their order does not
- * matter; head then passes over the slots applied in a row. */
+ * is claimed but not yet filled (another thread's handler, filling it now): a
+ * removal is queued before the kernel frees the range, and must reach the set
+ * before another thread's record of memory mapped there afterwards, or it
+ * would delete that record. Changes of different slots in flight at once
+ * concern different ranges (one handler cannot know what another, still
+ * unfinished, mapped), so their order does not matter; head then passes over
+ * the slots applied in a row. */
 enum { OP_ADD = 1, OP_REMOVE };
 #define QUEUE 128
 static struct {
