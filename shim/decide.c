@@ -108,7 +108,6 @@ static int occupied(uintptr_t addr, uintptr_t end)
 NC_HOT static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn next, const struct nc_call *c)
 {
 	long r;
-	nc_own_inflight(1, addr, end); /* maps there if free: see nc_own_abandoned */
 	/* The call at 0 goes to the kernel directly: musl's mmap turns EPERM at
 	 * address 0 into ENOMEM for a call without MAP_FIXED, which this one is,
 	 * and the program, whose call has MAP_FIXED, would get EPERM. */
@@ -121,9 +120,15 @@ NC_HOT static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn nex
 	else
 		r = nc_sys_mmap((void *)addr, end - addr, PROT_NONE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-	if (r == (long)addr)
+	if (r == (long)addr) {
+		/* Ours until recorded (see nc_own_abandoned). Only now: set before
+		 * the call, a jump at its return (where a pending signal lands)
+		 * would leave the range of a refused call, another's memory, to be
+		 * counted as ours. A jump there after a success leaves this mapping
+		 * unrecorded instead (README, Limits). */
+		nc_own_inflight(1, addr, end);
 		return 1;
-	nc_own_inflight(1, 0, 0); /* nothing mapped there: not ours to look at again */
+	}
 	if (r == -EEXIST)
 		return 0;
 	if (nc_sys_failed(r))
