@@ -121,7 +121,7 @@ NC_HOT static int take_placeholder(uintptr_t addr, uintptr_t end, nc_mmap_fn nex
 		r = nc_sys_mmap((void *)addr, end - addr, PROT_NONE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 	if (r == (long)addr) {
-		/* Ours until recorded (see nc_own_abandoned). Only now: set before
+		/* Ours until recorded (see nc_own_cut). Only now: set before
 		 * the call, a jump at its return (where a pending signal lands)
 		 * would leave the range of a refused call, another's memory, to be
 		 * counted as ours. A jump there after a success leaves this mapping
@@ -201,7 +201,7 @@ int nc_supervised;
 
 /* The replacements the policy allowed. Until what they map is recorded (the
  * door then clears it), their range is the call's in flight: a jump that cuts
- * the call short has it looked at again (nc_own_abandoned). Set only here,
+ * the call short has it looked at again (nc_own_cut). Set only here,
  * where the kernel is asked to map: a refused call's range is another's. */
 static long vetted_mmap(const struct nc_call *c, nc_mmap_fn next)
 {
@@ -345,11 +345,13 @@ static long rebuild_ranges_here(void *arg)
 	return 0;
 }
 
-void nc_own_rebuild_ranges(const struct nc_range *r, int n)
+void nc_own_recover_cut(void)
 {
-	struct cut c = {r, n};
-	if (n > 0)
+	struct nc_range r[2];
+	struct cut c = {r, nc_own_cut(r)};
+	if (c.n > 0)
 		nc_on_shim_stack(rebuild_ranges_here, &c);
+	nc_own_cut_done();
 }
 
 NC_HOT void nc_note_mapping(uintptr_t r, size_t len, int flags)

@@ -34,9 +34,9 @@ void nc_note_mapping(uintptr_t r, size_t len, int flags);
  * and the heap counts as the program's own (what a process's memory looks like
  * without records). Said once in the log for each reason. */
 void nc_own_rebuild(void);
-/* The ranges of a call a siglongjmp cut short (nc_own_abandoned), looked at
- * again: what is private and anonymous there counts as own. Said once. */
-void nc_own_rebuild_ranges(const struct nc_range *r, int n);
+/* The ranges of a call a siglongjmp cut short (nc_own_cut), looked at again:
+ * what is private and anonymous there counts as own. Said once. */
+void nc_own_recover_cut(void);
 /* Any mremap: MREMAP_FIXED ones are decided; the own set follows the move. */
 long nc_do_mremap(struct nc_call *c, nc_mremap_fn next);
 /* Any shmat: SHM_REMAP ones are decided; attachments are recorded as own. */

@@ -311,23 +311,25 @@ static __attribute__((always_inline)) inline int enter(uintptr_t *prev)
 	nc_init_options();
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 	if (in_shim > 0 && left_by_longjmp(here)) {
-		/* Signals blocked: a handler that came while the lock we left is
-		 * still ours would take itself for outside the shim and wait for
-		 * it, or abandon it a second time. Only after, outside the shim.
-		 * Lines held for writing (the jump came as signals were given back
-		 * on the way out of the shim's stack) are written before their
-		 * slot is freed. */
+		/* The locks with signals blocked: a handler that came while the
+		 * lock we left is still ours would take itself for outside the
+		 * shim and wait for it, or abandon it a second time. The rest with
+		 * signals back, still inside the shim (a handler's calls are
+		 * nested), as any call of ours: the lines the jump left held (it
+		 * came as signals were given back on the way out of the shim's
+		 * stack) are written before their slot is freed, and a log sink
+		 * that blocks must leave the program interruptible. A jump out of
+		 * this leaves the rest to the next call. */
 		uint64_t old;
 		nc_signals_block(&old);
-		struct nc_range cut[2];
-		int n = nc_own_abandoned(cut);
+		nc_own_abandoned();
 		nc_log_abandoned();
+		in_shim = 1;
+		nc_signals_restore(&old);
 		nc_log_write_held();
 		nc_stack_abandoned();
-		in_shim = 1;
-		nc_own_rebuild_ranges(cut, n);
+		nc_own_recover_cut();
 		in_shim = 0;
-		nc_signals_restore(&old);
 	}
 	*prev = depth_up(here);
 	/* Between the fork handlers, this thread holds every lock and other

@@ -156,23 +156,27 @@ void nc_own_inflight(int k, uintptr_t start, uintptr_t end)
 	inflight[k].end = end;
 }
 
-int nc_own_abandoned(struct nc_range cut[2])
+void nc_own_abandoned(void)
 {
-	int n = 0;
-	for (int k = 0; k < 2; k++) {
-		if (inflight[k].start < inflight[k].end)
-			cut[n++] = inflight[k];
-		inflight[k].start = inflight[k].end = 0;
-	}
 	if (nc_mutex_mine(&lock) && changing) { /* cut off half-way: the set cannot be trusted */
 		nc_rset_clear(&set);
 		changing = 0;
 		unfollowed(NC_OWN_REBUILD_LONGJMP);
-		n = 0; /* the whole set is rebuilt */
+		inflight[0].start = inflight[0].end = inflight[1].start = inflight[1].end = 0; /* all rebuilt */
 	}
 	nc_mutex_abandoned(&lock);
+}
+
+int nc_own_cut(struct nc_range cut[2])
+{
+	int n = 0;
+	for (int k = 0; k < 2; k++)
+		if (inflight[k].start < inflight[k].end)
+			cut[n++] = inflight[k];
 	return n;
 }
+
+void nc_own_cut_done(void) { inflight[0].start = inflight[0].end = inflight[1].start = inflight[1].end = 0; }
 
 NC_HOT void nc_own_add(uintptr_t start, uintptr_t end)
 {

@@ -75,11 +75,14 @@ void nc_own_inflight(int k, uintptr_t start, uintptr_t end);
 
 /* This thread left shim code without returning (siglongjmp out of a signal
  * handler that interrupted it): release what it held. If it was changing the
- * set, the set is emptied and rebuilt whole (nc_own_rebuild_wanted), and 0 is
- * returned; else the ranges of the call it left in progress, into cut (the
- * kernel may have mapped there what was never recorded, or kept what was
- * taken out): the caller has them looked at again (nc_own_rebuild_ranges). */
-int nc_own_abandoned(struct nc_range cut[2]);
+ * set, the set is emptied and rebuilt whole (nc_own_rebuild_wanted). */
+void nc_own_abandoned(void);
+/* The ranges of the call it left in progress, into cut (the kernel may have
+ * mapped there what was never recorded, or kept what was taken out), kept
+ * until nc_own_cut_done: a jump while they are looked at again
+ * (nc_own_recover_cut) leaves them to the next recovery. */
+int nc_own_cut(struct nc_range cut[2]);
+void nc_own_cut_done(void);
 
 /* Fork: before_fork returns whether the set was taken (it is not waited for from
  * a handler that interrupted the shim); the child of a fork that could not take
