@@ -65,6 +65,18 @@ in_compare() {
 	why="reference run, status $ref_rc: $ref_out"
 	expect "intrude[$label]: without the shim, the program says: $want" test "$ref_rc:$ref_out" = "0:$want"
 	in_go "${in_t:-30}" "${in_pre_shim:-$SHIM}" "$opts" "$case" ${arg:+"$arg"}
+	if grep -q "^$case skip: " <<<"$in_out"; then
+		# What the reference had went away meanwhile (huge pages taken by
+		# another program on the machine): both runs once more.
+		sleep 2
+		in_go "${in_t:-30}" "${in_pre:-}" - "$case" ${arg:+"$arg"}
+		ref_out=$in_out ref_rc=$in_rc
+		in_go "${in_t:-30}" "${in_pre_shim:-$SHIM}" "$opts" "$case" ${arg:+"$arg"}
+		if grep -q "^$case skip: " <<<"$ref_out"; then
+			skipped "intrude[$label]" "$(sed -n "s/^$case skip: //p" <<<"$ref_out" | head -1)"
+			return
+		fi
+	fi
 	why="with the shim${opts:+ ($opts)}: status $in_rc$([ $in_rc = 124 ] && echo ' (hung: killed by timeout)'): $in_out
 stderr: $(in_errs)"
 	expect "intrude[$label]: same output and status with the shim${opts:+ ($opts)}, nothing refused" \
