@@ -17,19 +17,20 @@ in_dir=$TMP/intrude
 mkdir -p "$in_dir"
 in_cc=$TEST_CC # this target's compiler
 in_lib= in_jump=
+# in_build_lib WHAT SOURCE OUT: build a helper library (warnings are errors);
+# status 0 if it built.
+in_build_lib() {
+	local out
+	out=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim/core -Itests -shared -fPIC \
+		"$2" -o "$3" 2>&1)
+	local rc=$?
+	why="$in_cc: $out"
+	expect "intrude: the $1 library builds ($in_cc, warnings are errors)" test $rc = 0
+	return $rc
+}
 if [ -n "$in_cc" ]; then
-	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ishim/core -Itests -shared -fPIC \
-		tests/intrude_lib/intrude_lib.c -o "$in_dir/libncintrude.so" 2>&1)
-	in_rc=$?
-	why="$in_cc: $in_build"
-	expect "intrude: the helper library builds ($in_cc, warnings are errors)" test $in_rc = 0
-	[ $in_rc = 0 ] && in_lib=$in_dir/libncintrude.so
-	in_build=$($in_cc -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -shared -fPIC \
-		tests/intrude_lib/jump_lib.c -o "$in_dir/libncjump.so" 2>&1)
-	in_rc=$?
-	why="$in_cc: $in_build"
-	expect "intrude: the jump library builds ($in_cc, warnings are errors)" test $in_rc = 0
-	[ $in_rc = 0 ] && in_jump=$in_dir/libncjump.so
+	in_build_lib helper tests/intrude_lib/intrude_lib.c "$in_dir/libncintrude.so" && in_lib=$in_dir/libncintrude.so
+	in_build_lib jump tests/intrude_lib/jump_lib.c "$in_dir/libncjump.so" && in_jump=$in_dir/libncjump.so
 fi
 
 # in_go TIMEOUT PRELOAD OPTIONS CASE [ARG] (OPTIONS "-": no NOCLOBBER_OPTIONS):
